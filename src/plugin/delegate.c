@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: LGPL-3.0 */
+
+/* delegate.c - jobtap plugin: run a job on another Flux instance
+ *
+ *   flux jobtap load /path/to/delegate.so [link-timeout=DURATION]
+ *   flux submit --dependency=delegate:URI ...
+ *
+ * Protocol with the job manager (the per-job state machine is in
+ * delegation.c, the remote side in link.c):
+ *
+ *   job.create      a job with a delegate dependency is checked (one
+ *                   delegate dependency, a valid URI, owned by the
+ *                   instance owner) or rejected; it gets the alloc-bypass
+ *                   flag and this plugin subscribes to its events.
+ *   job.dependency.delegate
+ *                   adds the "delegate" dependency that holds the job.
+ *   job.state.depend
+ *                   puts the job in job-exec's test mode with override;
+ *                   the job is delegated once its other dependencies
+ *                   are gone (job.event.dependency-add/-remove).
+ *   job.state.sched gives the job the R of the remote job.
+ *   job.event.exception
+ *                   a fatal exception on the source cancels the remote job.
+ *   plugin.query    the targets and the delegations in flight.
+ *
+ * Events posted: delegate::submit {jobid, uri} when the target accepted
+ * the job.  Exceptions raised: DelegationFailure, or the type of the
+ * remote job's exception (see delegation.c).
+ *
+ * Nothing here blocks: remote traffic runs on each link's own thread.
+ */
+
+#if HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <flux/core.h>
+#include <flux/jobtap.h>
+
+#include "delegation.h"
+#include "jobspec.h"
+#include "targets.h"
+#include "value.h"
+
+#define DEFAULT_LINK_TIMEOUT 10.
+#define AUX_NAME             "delegate::delegation"
+#define CTX_NAME             "delegate::ctx"
+
+struct delegate_ctx {
+    struct delegation_env env;
+    struct targets *targets;
+    flux_future_t *f_uri;
+};
+
+static struct delegate_ctx *ctx_get (flux_plugin_t *p)
+{
+    return flux_plugin_aux_get (p, CTX_NAME);
+}
+
+static struct delegation *job_delegation (flux_plugin_t *p)
+{
+    return flux_jobtap_job_aux_get (p, FLUX_JOBTAP_CURRENT_JOB, AUX_NAME);
+}
+
+/* Find the one delegate dependency in the jobspec.
+ * Return 1 and set 'valuep' if found, 0 if none, -1 (errp set) if bad.
+ */
+static int find_request (json_t *jobspec, json_t **valuep, flux_error_t *errp)
+{
+    json_t *deps = NULL;
+    json_t *entry;
+    size_t i;
+    int found = 0;
+
+    (void)json_unpack (jobspec,
+                       "{s:{s:{s:o}}}",
+                       "attributes",
+                       "system",
+                       "dependencies",
+                       &deps);
+    json_array_foreach (deps, i, entry) {
+        const char *scheme = NULL;
+        if (json_unpack (entry, "{s:s}", "scheme", &scheme) < 0
+            || strcmp (scheme, "delegate") != 0)
+            continue;
+        if (found++) {
+            snprintf (errp->text, sizeof (errp->text), "only one target may be given");
+            return -1;
+        }
+        *valuep = json_object_get (entry, "value");
+    }
+    return found;
+}
+
+static int check_request (json_t *value, uint32_t userid, flux_error_t *errp)
+{
+    if (!json_is_string (value)) {
+        snprintf (errp->text, sizeof (errp->text), "the target must be a string");
+        return -1;
+    }
+    if (delegate_value_check (json_string_value (value), errp) < 0)
+        return -1;
+    if (userid != getuid ()) {
+        snprintf (errp->text,
+                  sizeof (errp->text),
+                  "only the instance owner may delegate jobs:"
+                  " the job would run on the target as the instance owner");
+        return -1;
+    }
+    return 0;
+}
+
+static int create_cb (flux_plugin_t *p,
+                      const char *topic,
+                      flux_plugin_arg_t *args,
+                      void *arg)
+{
+    struct delegate_ctx *ctx = ctx_get (p);
+    json_t *jobspec;
+    json_t *value = NULL;
+    flux_jobid_t id;
+    int userid;
+    int urgency;
+    int state;
+    struct link *link;
+    struct delegation *d;
+    flux_error_t error;
+    int rc;
+
+    if (flux_plugin_arg_unpack (args,
+                                FLUX_PLUGIN_ARG_IN,
+                                "{s:o s:I s:i s:i s:i}",
+                                "jobspec",
+                                &jobspec,
+                                "id",
+                                &id,
+                                "userid",
+                                &userid,
+                                "urgency",
+                                &urgency,
+                                "state",
+                                &state)
+        < 0)
+        return flux_jobtap_reject_job (p, args, "delegate: cannot read job");
+    if ((rc = find_request (jobspec, &value, &error)) <= 0) {
+        if (rc < 0)
+            return flux_jobtap_reject_job (p, args, "delegate: %s", error.text);
+        return 0;
+    }
+    if (state != FLUX_JOB_STATE_NEW) {
+        flux_log (ctx->env.h,
+                  LOG_ERR,
+                  "delegate: job %ju was delegated before this plugin was loaded;"
+                  " it is left as it is",
+                  (uintmax_t)id);
+        return 0;
+    }
+    if (check_request (value, userid, &error) < 0)
+        return flux_jobtap_reject_job (p, args, "delegate: %s", error.text);
+    if (!(link = targets_link (ctx->targets, json_string_value (value)))
+        || !(d = delegation_create (&ctx->env, id, userid, urgency, link))
+        || flux_jobtap_job_aux_set (p,
+                                    FLUX_JOBTAP_CURRENT_JOB,
+                                    AUX_NAME,
+                                    d,
+                                    (flux_free_f)delegation_destroy)
+               < 0)
+        return flux_jobtap_reject_job (p,
+                                       args,
+                                       "delegate: cannot set up delegation: %s",
+                                       strerror (errno));
+    if (flux_jobtap_job_subscribe (p, FLUX_JOBTAP_CURRENT_JOB) < 0
+        || flux_jobtap_job_set_flag (p, FLUX_JOBTAP_CURRENT_JOB, "alloc-bypass") < 0)
+        return flux_jobtap_reject_job (p,
+                                       args,
+                                       "delegate: cannot set up delegation: %s",
+                                       strerror (errno));
+    return 0;
+}
+
+static int dependency_cb (flux_plugin_t *p,
+                          const char *topic,
+                          flux_plugin_arg_t *args,
+                          void *arg)
+{
+    flux_jobid_t id;
+
+    if (!job_delegation (p))
+        return 0;  // a job loaded before this plugin
+    if (flux_plugin_arg_unpack (args, FLUX_PLUGIN_ARG_IN, "{s:I}", "id", &id) < 0)
+        return flux_jobtap_reject_job (p, args, "delegate: cannot read job");
+    if (flux_jobtap_dependency_add (p, id, DELEGATION_DEPENDENCY) < 0 && errno != EEXIST)
+        return flux_jobtap_reject_job (p,
+                                       args,
+                                       "delegate: cannot add dependency: %s",
+                                       strerror (errno));
+    return 0;
+}
+
+static int depend_cb (flux_plugin_t *p,
+                      const char *topic,
+                      flux_plugin_arg_t *args,
+                      void *arg)
+{
+    struct delegation *d = job_delegation (p);
+    json_t *jobspec;
+    json_t *test;
+    int rc = 0;
+
+    if (!d)
+        return 0;
+    if (flux_plugin_arg_unpack (args, FLUX_PLUGIN_ARG_IN, "{s:o}", "jobspec", &jobspec)
+        < 0)
+        return -1;
+    if (!delegate_exec_test_present (jobspec)) {
+        if (!(test = delegate_exec_test_create ())
+            || flux_jobtap_jobspec_update_pack (p,
+                                                "{s:O}",
+                                                "attributes.system.exec.test",
+                                                test)
+                   < 0) {
+            flux_jobtap_raise_exception (p,
+                                         FLUX_JOBTAP_CURRENT_JOB,
+                                         "DelegationFailure",
+                                         0,
+                                         "delegate: cannot set exec test mode");
+            rc = -1;
+        }
+        json_decref (test);
+    }
+    if (rc == 0)
+        delegation_depend (d);
+    return rc;
+}
+
+static int dependency_event_cb (flux_plugin_t *p,
+                                const char *topic,
+                                flux_plugin_arg_t *args,
+                                void *arg)
+{
+    struct delegation *d = job_delegation (p);
+    const char *description;
+
+    if (!d
+        || flux_plugin_arg_unpack (args,
+                                   FLUX_PLUGIN_ARG_IN,
+                                   "{s:{s:{s:s}}}",
+                                   "entry",
+                                   "context",
+                                   "description",
+                                   &description)
+               < 0)
+        return 0;
+    if (!strcmp (topic, "job.event.dependency-add"))
+        delegation_dependency_add (d, description);
+    else
+        delegation_dependency_remove (d, description);
+    return 0;
+}
+
+static int exception_cb (flux_plugin_t *p,
+                         const char *topic,
+                         flux_plugin_arg_t *args,
+                         void *arg)
+{
+    struct delegation *d = job_delegation (p);
+    const char *type = "exception";
+    const char *note = NULL;
+    int severity = 0;
+
+    if (!d
+        || flux_plugin_arg_unpack (args,
+                                   FLUX_PLUGIN_ARG_IN,
+                                   "{s:{s:{s?s s?i s?s}}}",
+                                   "entry",
+                                   "context",
+                                   "type",
+                                   &type,
+                                   "severity",
+                                   &severity,
+                                   "note",
+                                   &note)
+               < 0)
+        return 0;
+    delegation_exception (d, type, severity, note);
+    return 0;
+}
+
+static int sched_cb (flux_plugin_t *p,
+                     const char *topic,
+                     flux_plugin_arg_t *args,
+                     void *arg)
+{
+    struct delegation *d = job_delegation (p);
+    return d ? delegation_sched (d, args) : 0;
+}
+
+static int query_cb (flux_plugin_t *p,
+                     const char *topic,
+                     flux_plugin_arg_t *args,
+                     void *arg)
+{
+    struct delegate_ctx *ctx = ctx_get (p);
+    json_t *states = json_object ();
+    json_t *targets = targets_query (ctx->targets);
+    int rc;
+
+    for (struct delegation *d = ctx->env.list; states && d; d = delegation_next (d)) {
+        const char *name = delegation_state_name (d);
+        json_t *n = json_object_get (states, name);
+        (void)json_object_set_new (states,
+                                   name,
+                                   json_integer (n ? json_integer_value (n) + 1 : 1));
+    }
+    rc = flux_plugin_arg_pack (args,
+                               FLUX_PLUGIN_ARG_OUT,
+                               "{s:O s:O s:f}",
+                               "targets",
+                               targets,
+                               "delegations",
+                               states,
+                               "link-timeout",
+                               ctx->env.link_timeout);
+    json_decref (states);
+    json_decref (targets);
+    return rc;
+}
+
+static const struct flux_plugin_handler tab[] = {
+    {"job.create", create_cb, NULL},
+    {"job.dependency.delegate", dependency_cb, NULL},
+    {"job.state.depend", depend_cb, NULL},
+    {"job.state.sched", sched_cb, NULL},
+    {"job.event.dependency-add", dependency_event_cb, NULL},
+    {"job.event.dependency-remove", dependency_event_cb, NULL},
+    {"job.event.exception", exception_cb, NULL},
+    {"plugin.query", query_cb, NULL},
+    {0},
+};
+
+static void ctx_destroy (struct delegate_ctx *ctx)
+{
+    if (ctx) {
+        int saved_errno = errno;
+        targets_destroy (ctx->targets);
+        flux_future_destroy (ctx->f_uri);
+        json_decref (ctx->env.origin);
+        free (ctx);
+        errno = saved_errno;
+    }
+}
+
+/* The origin recorded in copies: this instance's URI and host.
+ * The URI comes from an asynchronous attribute lookup.
+ */
+static void local_uri_cb (flux_future_t *f, void *arg)
+{
+    struct delegate_ctx *ctx = arg;
+    const char *uri;
+
+    if (flux_rpc_get_unpack (f, "{s:s}", "value", &uri) == 0)
+        (void)json_object_set_new (ctx->env.origin, "uri", json_string (uri));
+}
+
+static int origin_init (struct delegate_ctx *ctx)
+{
+    char host[256] = "";
+
+    (void)gethostname (host, sizeof (host) - 1);
+    if (!(ctx->env.origin = json_pack ("{s:s}", "host", host))
+        || !(ctx->f_uri = flux_rpc_pack (ctx->env.h,
+                                         "attr.get",
+                                         FLUX_NODEID_ANY,
+                                         0,
+                                         "{s:s}",
+                                         "name",
+                                         "local-uri"))
+        || flux_future_then (ctx->f_uri, -1., local_uri_cb, ctx) < 0)
+        return -1;
+    return 0;
+}
+
+static int conf_init (struct delegate_ctx *ctx, flux_plugin_t *p)
+{
+    json_t *timeout = NULL;
+    char buf[64];
+    const char *s;
+
+    ctx->env.link_timeout = DEFAULT_LINK_TIMEOUT;
+    if (flux_plugin_conf_unpack (p, "{s?o}", "link-timeout", &timeout) < 0 || !timeout)
+        return 0;
+    if (json_is_number (timeout)) {
+        snprintf (buf, sizeof (buf), "%g", json_number_value (timeout));
+        s = buf;
+    }
+    else
+        s = json_string_value (timeout);
+    if (delegate_duration_parse (s, &ctx->env.link_timeout) < 0) {
+        flux_log (ctx->env.h,
+                  LOG_ERR,
+                  "delegate: link-timeout must be a duration > 0 such as 10 or 10s");
+        errno = EINVAL;
+        return -1;
+    }
+    return 0;
+}
+
+int flux_plugin_init (flux_plugin_t *p)
+{
+    struct delegate_ctx *ctx;
+
+    if (!(ctx = calloc (1, sizeof (*ctx))))
+        return -1;
+    ctx->env.p = p;
+    if (!(ctx->env.h = flux_jobtap_get_flux (p))
+        || flux_plugin_aux_set (p, CTX_NAME, ctx, (flux_free_f)ctx_destroy) < 0) {
+        ctx_destroy (ctx);
+        return -1;
+    }
+    if (conf_init (ctx, p) < 0 || origin_init (ctx) < 0
+        || !(ctx->targets = targets_create (&ctx->env)))
+        return -1;
+    return flux_plugin_register (p, "delegate", tab);
+}
+
+// vi:ts=4 sw=4 expandtab

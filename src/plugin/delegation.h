@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-3.0 */
+
+/* delegation.h - one source job delegated to a target (the state machine)
+ *
+ * See the top of delegation.c for the states and transitions.
+ */
+
+#ifndef DELEGATE_DELEGATION_H
+#define DELEGATE_DELEGATION_H
+
+#include <jansson.h>
+#include <flux/core.h>
+#include <flux/jobtap.h>
+
+#include "link.h"
+
+/* The job manager dependency that holds a delegated job in DEPEND.
+ */
+#define DELEGATION_DEPENDENCY "delegate"
+
+/* What every delegation shares: set up by the plugin.
+ */
+struct delegation_env {
+    flux_plugin_t *p;
+    flux_t *h;
+    double link_timeout;  // seconds
+    json_t *origin;       // attributes.system.delegate_origin of copies
+    struct delegation *list;
+};
+
+struct delegation;
+
+struct delegation *delegation_create (struct delegation_env *env,
+                                      flux_jobid_t id,
+                                      uint32_t userid,
+                                      int urgency,
+                                      struct link *link);
+void delegation_destroy (struct delegation *d);
+
+/* Find the delegation of job 'id', or NULL.
+ */
+struct delegation *delegation_lookup (struct delegation_env *env, flux_jobid_t id);
+
+/* Job manager side: called from the plugin's callbacks.
+ */
+void delegation_dependency_add (struct delegation *d, const char *description);
+void delegation_dependency_remove (struct delegation *d, const char *description);
+void delegation_depend (struct delegation *d);
+int delegation_sched (struct delegation *d, flux_plugin_arg_t *args);
+void delegation_exception (struct delegation *d,
+                           const char *type,
+                           int severity,
+                           const char *note);
+
+/* Link side: a report for this job, or a change of its link's state.
+ */
+void delegation_link_report (struct delegation *d, const struct link_report *rep);
+void delegation_link_state (struct delegation *d, bool up, const char *why);
+
+/* Walk all delegations: for (d = env->list; d; d = delegation_next (d))
+ */
+struct delegation *delegation_next (struct delegation *d);
+
+/* State name, for logs and queries.
+ */
+const char *delegation_state_name (struct delegation *d);
+struct link *delegation_link (struct delegation *d);
+
+#endif /* !DELEGATE_DELEGATION_H */
+
+// vi:ts=4 sw=4 expandtab

@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: LGPL-3.0 */
+
+/* link.c - one remote Flux instance, reached from the job manager
+ *
+ * See link.h for the protocol.  This file has two halves:
+ *
+ *   main side    link_create/destroy, the command functions, and the
+ *                report watcher; they run on the job manager's thread.
+ *   link thread  link_thread() and everything it calls; the only code
+ *                that touches the remote handle.
+ *
+ * Link thread loop:
+ *
+ *        ┌────────────── stop ─────────────────────────────┐
+ *        v                                                 │
+ *   [disconnected] ── work queued ──> flux_open() ──ok──> [connected]
+ *        ^   ^                           │                  │
+ *        │   └── backoff timer <── fail ─┘                  │
+ *        └──────────────── connection lost ─────────────────┘
+ *
+ * The job (struct rjob) list is owned by the link thread.  After a
+ * clean stop the thread frees it; when the thread had to be cancelled
+ * (stuck in flux_open), link_destroy() frees it after the join.
+ */
+
+#if HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "link.h"
+#include "rjob.h"
+#include "tqueue.h"
+
+#define BACKOFF_MIN 0.2
+#define BACKOFF_MAX 5.0
+
+enum cmd_type { CMD_SUBMIT, CMD_FOLLOW, CMD_DROP, CMD_STOP };
+
+struct cmd {
+    enum cmd_type type;
+    flux_jobid_t srcid;
+    flux_jobid_t remote_id;
+    int skip;
+    int urgency;
+    char *text;  // SUBMIT: jobspec, DROP: cancel reason (may be NULL)
+};
+
+struct link {
+    char *uri;
+    link_report_f cb;
+    void *cb_arg;
+
+    /* main side */
+    flux_watcher_t *report_w;
+    pthread_t thread;
+    bool thread_running;
+
+    /* shared */
+    struct tqueue *cmds;
+    struct tqueue *reports;
+    volatile int up;
+
+    /* link thread */
+    flux_reactor_t *r;
+    flux_watcher_t *cmd_w;
+    flux_watcher_t *backoff_w;
+    flux_t *h;
+    double backoff;
+    bool stopping;
+    bool want_connect;
+    struct rjob_list jobs;
+};
+
+/* ---- reports (link thread -> main) ---- */
+
+static void report_destroy (void *item)
+{
+    struct link_report *rep = item;
+    if (rep) {
+        json_decref (rep->obj);
+        free (rep->text);
+        free (rep);
+    }
+}
+
+void link_report (struct link *l,
+                  enum link_report_type type,
+                  flux_jobid_t srcid,
+                  flux_jobid_t remote_id,
+                  json_t *obj,
+                  const char *text)
+{
+    struct link_report *rep = calloc (1, sizeof (*rep));
+
+    if (!rep)
+        return;
+    rep->type = type;
+    rep->srcid = srcid;
+    rep->remote_id = remote_id;
+    rep->obj = json_incref (obj);
+    if ((text && !(rep->text = strdup (text))) || tqueue_push (l->reports, rep) < 0)
+        report_destroy (rep);
+}
+
+static void report_cb (flux_reactor_t *r,
+                       flux_watcher_t *w,
+                       int revents,
+                       void *arg)
+{
+    struct link *l = arg;
+    struct link_report *rep;
+
+    while ((rep = tqueue_pop (l->reports))) {
+        l->cb (l, rep, l->cb_arg);
+        report_destroy (rep);
+    }
+}
+
+/* ---- connection (link thread) ---- */
+
+flux_t *link_handle (struct link *l)
+{
+    return l->h;
+}
+
+/* A send on the remote handle failed: treat the connection as lost.
+ */
+void link_connection_error (struct link *l)
+{
+    flux_reactor_stop_error (l->r);
+}
+
+static void disconnect (struct link *l, const char *why)
+{
+    if (!l->h)
+        return;
+    rjob_list_disconnected (&l->jobs, l);
+    flux_close (l->h);
+    l->h = NULL;
+    l->up = 0;
+    link_report (l, LINK_DOWN, 0, 0, NULL, why);
+}
+
+static void backoff_cb (flux_reactor_t *r,
+                        flux_watcher_t *w,
+                        int revents,
+                        void *arg)
+{
+    struct link *l = arg;
+    l->want_connect = true;
+    flux_reactor_stop (r);
+}
+
+static void connect_failed (struct link *l, const char *why)
+{
+    rjob_list_connect_failed (&l->jobs, l, why);
+    link_report (l, LINK_DOWN, 0, 0, NULL, why);
+    if (rjob_list_empty (&l->jobs)) {
+        l->backoff = 0.;
+        return;
+    }
+    l->backoff = l->backoff < BACKOFF_MIN ? BACKOFF_MIN : l->backoff * 2;
+    if (l->backoff > BACKOFF_MAX)
+        l->backoff = BACKOFF_MAX;
+    flux_timer_watcher_reset (l->backoff_w, l->backoff, 0.);
+    flux_watcher_start (l->backoff_w);
+}
+
+/* Blocks this thread (only) until the target answers or fails.
+ */
+static void connect_target (struct link *l)
+{
+    flux_error_t error;
+    char why[256];
+
+    l->want_connect = false;
+    if (!(l->h = flux_open_ex (l->uri, 0, &error))) {
+        snprintf (why, sizeof (why), "cannot connect: %s", error.text);
+        connect_failed (l, why);
+        return;
+    }
+    if (flux_set_reactor (l->h, l->r) < 0) {
+        snprintf (why, sizeof (why), "cannot connect: %s", strerror (errno));
+        flux_close (l->h);
+        l->h = NULL;
+        connect_failed (l, why);
+        return;
+    }
+    l->backoff = 0.;
+    l->up = 1;
+    link_report (l, LINK_UP, 0, 0, NULL, NULL);
+    rjob_list_connected (&l->jobs, l);
+}
+
+/* ---- commands (main -> link thread) ---- */
+
+static void cmd_destroy (void *item)
+{
+    struct cmd *cmd = item;
+    if (cmd) {
+        free (cmd->text);
+        free (cmd);
+    }
+}
+
+static int cmd_push (struct link *l,
+                     enum cmd_type type,
+                     flux_jobid_t srcid,
+                     flux_jobid_t remote_id,
+                     int n,
+                     const char *text)
+{
+    struct cmd *cmd = calloc (1, sizeof (*cmd));
+
+    if (!cmd)
+        return -1;
+    cmd->type = type;
+    cmd->srcid = srcid;
+    cmd->remote_id = remote_id;
+    cmd->skip = n;
+    cmd->urgency = n;
+    if ((text && !(cmd->text = strdup (text))) || tqueue_push (l->cmds, cmd) < 0) {
+        cmd_destroy (cmd);
+        return -1;
+    }
+    return 0;
+}
+
+static void cmd_run (struct link *l, struct cmd *cmd)
+{
+    struct rjob *job;
+
+    switch (cmd->type) {
+        case CMD_SUBMIT:
+            if (!(job = rjob_create (&l->jobs, cmd->srcid, 0)))
+                link_report (l, LINK_SUBMIT_FAILED, cmd->srcid, 0, NULL, "out of memory");
+            else {
+                rjob_set_submit (job, cmd->text, cmd->urgency);
+                cmd->text = NULL;
+                if (l->h)
+                    rjob_start (job, l);
+            }
+            break;
+        case CMD_FOLLOW:
+            if (!(job = rjob_create (&l->jobs, cmd->srcid, cmd->remote_id)))
+                link_report (l, LINK_LOST, cmd->srcid, 0, NULL, "out of memory");
+            else {
+                rjob_set_skip (job, cmd->skip);
+                if (l->h)
+                    rjob_start (job, l);
+            }
+            break;
+        case CMD_DROP:
+            if ((job = rjob_lookup (&l->jobs, cmd->srcid)))
+                rjob_drop (job, l, cmd->text);
+            break;
+        case CMD_STOP:
+            l->stopping = true;
+            break;
+    }
+}
+
+static void cmd_cb (flux_reactor_t *r,
+                    flux_watcher_t *w,
+                    int revents,
+                    void *arg)
+{
+    struct link *l = arg;
+    struct cmd *cmd;
+
+    while ((cmd = tqueue_pop (l->cmds))) {
+        cmd_run (l, cmd);
+        cmd_destroy (cmd);
+    }
+    if (l->stopping
+        || (!l->h && !rjob_list_empty (&l->jobs)
+            && !flux_watcher_is_active (l->backoff_w))) {
+        l->want_connect = !l->stopping;
+        flux_reactor_stop (r);
+    }
+}
+
+static void *link_thread (void *arg)
+{
+    struct link *l = arg;
+
+    while (!l->stopping) {
+        if (l->want_connect && !l->h)
+            connect_target (l);
+        if (flux_reactor_run (l->r, 0) < 0 && !l->stopping)
+            disconnect (l, "lost connection to the target");
+        if (!l->h && !l->stopping && !rjob_list_empty (&l->jobs)
+            && !flux_watcher_is_active (l->backoff_w))
+            l->want_connect = true;
+    }
+    rjob_list_clear (&l->jobs);
+    if (l->h) {
+        flux_close (l->h);
+        l->h = NULL;
+    }
+    return NULL;
+}
+
+/* ---- main side ---- */
+
+const char *link_uri (struct link *l)
+{
+    return l->uri;
+}
+
+bool link_is_up (struct link *l)
+{
+    return l->up != 0;
+}
+
+int link_submit (struct link *l, flux_jobid_t srcid, const char *jobspec, int urgency)
+{
+    return cmd_push (l, CMD_SUBMIT, srcid, 0, urgency, jobspec);
+}
+
+int link_follow (struct link *l, flux_jobid_t srcid, flux_jobid_t remote_id, int skip)
+{
+    return cmd_push (l, CMD_FOLLOW, srcid, remote_id, skip, NULL);
+}
+
+int link_drop (struct link *l, flux_jobid_t srcid, const char *cancel_reason)
+{
+    return cmd_push (l, CMD_DROP, srcid, 0, 0, cancel_reason);
+}
+
+static void stop_thread (struct link *l)
+{
+    struct timespec deadline;
+
+    if (!l->thread_running)
+        return;
+    if (cmd_push (l, CMD_STOP, 0, 0, 0, NULL) == 0) {
+        clock_gettime (CLOCK_REALTIME, &deadline);
+        deadline.tv_nsec += 200 * 1000 * 1000;
+        if (deadline.tv_nsec >= 1000000000) {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000;
+        }
+        if (pthread_timedjoin_np (l->thread, NULL, &deadline) == 0) {
+            l->thread_running = false;
+            return;
+        }
+    }
+    /* Stuck in flux_open() or a blocking write: cancel at its next
+     * cancellation point (read, poll, sleep) and free its state here.
+     */
+    pthread_cancel (l->thread);
+    pthread_join (l->thread, NULL);
+    l->thread_running = false;
+    rjob_list_clear (&l->jobs);
+    l->h = NULL;  // may be half-open; leaked rather than touched
+}
+
+void link_destroy (struct link *l)
+{
+    if (l) {
+        int saved_errno = errno;
+        stop_thread (l);
+        flux_watcher_destroy (l->report_w);
+        flux_watcher_destroy (l->cmd_w);
+        flux_watcher_destroy (l->backoff_w);
+        flux_reactor_destroy (l->r);
+        tqueue_destroy (l->cmds, cmd_destroy);
+        tqueue_destroy (l->reports, report_destroy);
+        free (l->uri);
+        free (l);
+        errno = saved_errno;
+    }
+}
+
+static int start_thread (struct link *l)
+{
+    sigset_t all, saved;
+    int e;
+
+    /* The link thread takes no signals: a write to a dead ssh pipe gets
+     * EPIPE instead of a SIGPIPE for the broker.
+     */
+    sigfillset (&all);
+    pthread_sigmask (SIG_SETMASK, &all, &saved);
+    e = pthread_create (&l->thread, NULL, link_thread, l);
+    pthread_sigmask (SIG_SETMASK, &saved, NULL);
+    if (e != 0) {
+        errno = e;
+        return -1;
+    }
+    l->thread_running = true;
+    return 0;
+}
+
+struct link *link_create (flux_reactor_t *r,
+                          const char *uri,
+                          link_report_f cb,
+                          void *arg)
+{
+    struct link *l;
+
+    if (!r || !uri || !cb) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (!(l = calloc (1, sizeof (*l))))
+        return NULL;
+    l->cb = cb;
+    l->cb_arg = arg;
+    rjob_list_init (&l->jobs);
+    if (!(l->uri = strdup (uri)) || !(l->cmds = tqueue_create ())
+        || !(l->reports = tqueue_create ())
+        || !(l->report_w = flux_fd_watcher_create (r,
+                                                   tqueue_fd (l->reports),
+                                                   FLUX_POLLIN,
+                                                   report_cb,
+                                                   l))
+        || !(l->r = flux_reactor_create (0))
+        || !(l->cmd_w = flux_fd_watcher_create (l->r,
+                                                tqueue_fd (l->cmds),
+                                                FLUX_POLLIN,
+                                                cmd_cb,
+                                                l))
+        || !(l->backoff_w = flux_timer_watcher_create (l->r, 0., 0., backoff_cb, l)))
+        goto error;
+    flux_watcher_start (l->report_w);
+    flux_watcher_start (l->cmd_w);
+    if (start_thread (l) < 0)
+        goto error;
+    return l;
+error:
+    link_destroy (l);
+    return NULL;
+}
+
+// vi:ts=4 sw=4 expandtab

@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: LGPL-3.0 */
+
+/* rjob.c - a job as the link thread handles it on the target (rjob.h)
+ */
+
+#if HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rjob.h"
+
+struct rjob {
+    struct rjob *next;
+    struct rjob **pprev;
+    flux_jobid_t srcid;
+    flux_jobid_t remote_id;
+
+    char *jobspec;  // to submit; NULL once sent
+    int urgency;
+
+    flux_future_t *f_submit;
+    flux_future_t *f_watch;
+    flux_future_t *f_R;
+    flux_future_t *f_cancel;
+
+    int skip;      // events of the eventlog already reported
+    int consumed;  // events received on the current watch
+    bool want_R;   // "alloc" seen
+    bool have_R;   // R reported
+    bool dropped;
+    char *cancel_reason;
+};
+
+void rjob_list_init (struct rjob_list *list)
+{
+    list->head = NULL;
+}
+
+bool rjob_list_empty (struct rjob_list *list)
+{
+    return list->head == NULL;
+}
+
+static void rjob_futures_destroy (struct rjob *job)
+{
+    flux_future_destroy (job->f_submit);
+    flux_future_destroy (job->f_watch);
+    flux_future_destroy (job->f_R);
+    flux_future_destroy (job->f_cancel);
+    job->f_submit = job->f_watch = job->f_R = job->f_cancel = NULL;
+}
+
+static void rjob_destroy (struct rjob *job)
+{
+    if (job) {
+        if ((*job->pprev = job->next))
+            job->next->pprev = job->pprev;
+        rjob_futures_destroy (job);
+        free (job->jobspec);
+        free (job->cancel_reason);
+        free (job);
+    }
+}
+
+void rjob_list_clear (struct rjob_list *list)
+{
+    while (list->head)
+        rjob_destroy (list->head);
+}
+
+struct rjob *rjob_create (struct rjob_list *list,
+                          flux_jobid_t srcid,
+                          flux_jobid_t remote_id)
+{
+    struct rjob *job;
+
+    /* a job is delegated once at a time: a new request replaces an old */
+    rjob_destroy (rjob_lookup (list, srcid));
+    if (!(job = calloc (1, sizeof (*job))))
+        return NULL;
+    job->srcid = srcid;
+    job->remote_id = remote_id;
+    if ((job->next = list->head))
+        job->next->pprev = &job->next;
+    job->pprev = &list->head;
+    list->head = job;
+    return job;
+}
+
+struct rjob *rjob_lookup (struct rjob_list *list, flux_jobid_t srcid)
+{
+    for (struct rjob *job = list->head; job; job = job->next)
+        if (job->srcid == srcid)
+            return job;
+    return NULL;
+}
+
+void rjob_set_submit (struct rjob *job, char *jobspec, int urgency)
+{
+    free (job->jobspec);
+    job->jobspec = jobspec;
+    job->urgency = urgency;
+}
+
+void rjob_set_skip (struct rjob *job, int skip)
+{
+    job->skip = skip;
+}
+
+static void report_failure (struct rjob *job,
+                            struct link *l,
+                            enum link_report_type type,
+                            const char *prefix,
+                            const char *why)
+{
+    char text[256];
+    snprintf (text, sizeof (text), "%s%s", prefix, why);
+    link_report (l, type, job->srcid, job->remote_id, NULL, text);
+}
+
+/* ---- cancel a remote job that is no longer wanted ---- */
+
+static void cancel_cb (flux_future_t *f, void *arg)
+{
+    /* ENOENT or EINVAL: the job is gone or already ending, as wanted */
+    rjob_destroy (arg);
+}
+
+static void send_cancel (struct rjob *job, struct link *l)
+{
+    if (!(job->f_cancel =
+              flux_job_cancel (link_handle (l), job->remote_id, job->cancel_reason))
+        || flux_future_then (job->f_cancel, -1., cancel_cb, job) < 0)
+        link_connection_error (l);
+}
+
+/* ---- R, once the remote job has its resources ---- */
+
+static void R_cb (flux_future_t *f, void *arg)
+{
+    struct rjob *job = arg;
+    struct link *l = flux_future_aux_get (f, "link");
+    json_t *R;
+
+    if (flux_kvs_lookup_get_unpack (f, "o", &R) < 0)
+        report_failure (job,
+                        l,
+                        LINK_LOST,
+                        "cannot read R of the remote job: ",
+                        future_strerror (f, errno));
+    else {
+        job->have_R = true;
+        link_report (l, LINK_R, job->srcid, job->remote_id, R, NULL);
+    }
+    flux_future_destroy (f);
+    job->f_R = NULL;
+}
+
+static void lookup_R (struct rjob *job, struct link *l)
+{
+    char key[64];
+
+    if (flux_job_kvs_key (key, sizeof (key), job->remote_id, "R") < 0
+        || !(job->f_R = flux_kvs_lookup (link_handle (l), NULL, 0, key))
+        || flux_future_aux_set (job->f_R, "link", l, NULL) < 0
+        || flux_future_then (job->f_R, -1., R_cb, job) < 0)
+        link_connection_error (l);
+}
+
+/* ---- follow the remote eventlog ---- */
+
+static void watch_cb (flux_future_t *f, void *arg)
+{
+    struct rjob *job = arg;
+    struct link *l = flux_future_aux_get (f, "link");
+    const char *s;
+    json_t *entry;
+    const char *name;
+
+    if (flux_job_event_watch_get (f, &s) < 0) {
+        if (errno != ENODATA)
+            report_failure (job,
+                            l,
+                            LINK_LOST,
+                            "cannot follow the remote job: ",
+                            future_strerror (f, errno));
+        flux_future_destroy (f);
+        job->f_watch = NULL;
+        return;
+    }
+    if (job->consumed++ >= job->skip) {
+        job->skip++;
+        if (!(entry = json_loads (s, 0, NULL))
+            || json_unpack (entry, "{s:s}", "name", &name) < 0)
+            report_failure (job, l, LINK_LOST, "bad remote event: ", s);
+        else {
+            link_report (l, LINK_EVENT, job->srcid, job->remote_id, entry, NULL);
+            if (!strcmp (name, "alloc") && !job->want_R) {
+                job->want_R = true;
+                lookup_R (job, l);
+            }
+        }
+        json_decref (entry);
+    }
+    flux_future_reset (f);
+}
+
+static void watch (struct rjob *job, struct link *l)
+{
+    job->consumed = 0;
+    if (!(job->f_watch =
+              flux_job_event_watch (link_handle (l), job->remote_id, "eventlog", 0))
+        || flux_future_aux_set (job->f_watch, "link", l, NULL) < 0
+        || flux_future_then (job->f_watch, -1., watch_cb, job) < 0) {
+        link_connection_error (l);
+        return;
+    }
+    if (job->want_R && !job->have_R && !job->f_R)
+        lookup_R (job, l);
+}
+
+/* ---- submit ---- */
+
+static void submit_cb (flux_future_t *f, void *arg)
+{
+    struct rjob *job = arg;
+    struct link *l = flux_future_aux_get (f, "link");
+    flux_jobid_t id;
+
+    if (flux_job_submit_get_id (f, &id) < 0) {
+        if (!job->dropped)
+            report_failure (job,
+                            l,
+                            LINK_SUBMIT_FAILED,
+                            "submission refused: ",
+                            future_strerror (f, errno));
+        rjob_destroy (job);
+        return;
+    }
+    flux_future_destroy (f);
+    job->f_submit = NULL;
+    job->remote_id = id;
+    if (job->dropped) {
+        if (job->cancel_reason)
+            send_cancel (job, l);
+        else
+            rjob_destroy (job);
+        return;
+    }
+    link_report (l, LINK_SUBMITTED, job->srcid, id, NULL, NULL);
+    watch (job, l);
+}
+
+static void submit (struct rjob *job, struct link *l)
+{
+    if (!(job->f_submit =
+              flux_job_submit (link_handle (l), job->jobspec, job->urgency, 0))
+        || flux_future_aux_set (job->f_submit, "link", l, NULL) < 0
+        || flux_future_then (job->f_submit, -1., submit_cb, job) < 0) {
+        flux_future_destroy (job->f_submit);
+        job->f_submit = NULL;
+        link_connection_error (l);
+        return;
+    }
+    free (job->jobspec);
+    job->jobspec = NULL;
+}
+
+void rjob_start (struct rjob *job, struct link *l)
+{
+    if (job->dropped) {
+        if (job->remote_id && job->cancel_reason && !job->f_cancel)
+            send_cancel (job, l);
+        else if (!job->f_submit && !job->f_cancel)
+            rjob_destroy (job);
+    }
+    else if (job->jobspec && !job->f_submit)
+        submit (job, l);
+    else if (job->remote_id && !job->f_watch)
+        watch (job, l);
+}
+
+void rjob_drop (struct rjob *job, struct link *l, const char *cancel_reason)
+{
+    job->dropped = true;
+    if (cancel_reason && !job->cancel_reason)
+        job->cancel_reason = strdup (cancel_reason);
+    flux_future_destroy (job->f_watch);
+    flux_future_destroy (job->f_R);
+    job->f_watch = job->f_R = NULL;
+    if (link_handle (l))
+        rjob_start (job, l);
+    else if (!job->remote_id || !job->cancel_reason)
+        rjob_destroy (job);
+}
+
+/* ---- the whole list, on connection changes ---- */
+
+void rjob_list_connected (struct rjob_list *list, struct link *l)
+{
+    struct rjob *job = list->head;
+    while (job) {
+        struct rjob *next = job->next;
+        rjob_start (job, l);
+        job = next;
+    }
+}
+
+void rjob_list_disconnected (struct rjob_list *list, struct link *l)
+{
+    struct rjob *job = list->head;
+    while (job) {
+        struct rjob *next = job->next;
+        bool unanswered = (job->f_submit != NULL);
+        rjob_futures_destroy (job);
+        if (unanswered) {
+            if (!job->dropped)
+                report_failure (job,
+                                l,
+                                LINK_SUBMIT_FAILED,
+                                "",
+                                "connection lost before the target answered");
+            rjob_destroy (job);
+        }
+        job = next;
+    }
+}
+
+void rjob_list_connect_failed (struct rjob_list *list,
+                               struct link *l,
+                               const char *why)
+{
+    struct rjob *job = list->head;
+    while (job) {
+        struct rjob *next = job->next;
+        if (job->remote_id == 0) {
+            if (!job->dropped)
+                report_failure (job, l, LINK_SUBMIT_FAILED, "", why);
+            rjob_destroy (job);
+        }
+        job = next;
+    }
+}
+
+// vi:ts=4 sw=4 expandtab

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-3.0 */
+
+/* rjob.h - a job as the link thread handles it on the target
+ *
+ * Internal to the link (link.c): every function here runs on the link
+ * thread.  An rjob goes:
+ *
+ *   SUBMIT:  jobspec held ──start──> submit RPC ──id──> FOLLOW
+ *                                        └──error──> SUBMIT_FAILED, freed
+ *   FOLLOW:  eventlog watch; "alloc" ──> R lookup; watch ends at "clean"
+ *   DROPPED: no more reports; with a reason, the remote job is cancelled
+ *            as soon as its id is known and the link is up, then freed.
+ *
+ * On disconnect all RPCs are dropped; a submission that was sent but not
+ * answered is reported failed; followed jobs are watched again on
+ * reconnect, skipping the events already reported.
+ */
+
+#ifndef DELEGATE_RJOB_H
+#define DELEGATE_RJOB_H
+
+#include <jansson.h>
+#include <flux/core.h>
+
+#include "link.h"
+
+struct rjob;
+
+struct rjob_list {
+    struct rjob *head;
+};
+
+/* link internals used by rjob.c */
+void link_report (struct link *l,
+                  enum link_report_type type,
+                  flux_jobid_t srcid,
+                  flux_jobid_t remote_id,
+                  json_t *obj,
+                  const char *text);
+flux_t *link_handle (struct link *l);
+void link_connection_error (struct link *l);
+
+void rjob_list_init (struct rjob_list *list);
+bool rjob_list_empty (struct rjob_list *list);
+void rjob_list_clear (struct rjob_list *list);
+void rjob_list_connected (struct rjob_list *list, struct link *l);
+void rjob_list_disconnected (struct rjob_list *list, struct link *l);
+void rjob_list_connect_failed (struct rjob_list *list,
+                               struct link *l,
+                               const char *why);
+
+struct rjob *rjob_create (struct rjob_list *list,
+                          flux_jobid_t srcid,
+                          flux_jobid_t remote_id);
+struct rjob *rjob_lookup (struct rjob_list *list, flux_jobid_t srcid);
+
+/* Take ownership of 'jobspec' (malloc'd string).
+ */
+void rjob_set_submit (struct rjob *job, char *jobspec, int urgency);
+void rjob_set_skip (struct rjob *job, int skip);
+
+/* Send what the job needs next (link must be connected).
+ */
+void rjob_start (struct rjob *job, struct link *l);
+
+void rjob_drop (struct rjob *job, struct link *l, const char *cancel_reason);
+
+#endif /* !DELEGATE_RJOB_H */
+
+// vi:ts=4 sw=4 expandtab

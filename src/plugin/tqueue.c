@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: LGPL-3.0 */
+
+/* tqueue.c - a queue between two threads (see tqueue.h)
+ *
+ * The wake-up is a pipe: push writes a byte when the queue goes from
+ * empty to non-empty, pop drains the pipe when it finds the queue empty.
+ */
+
+#if HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "tqueue.h"
+
+struct node {
+    struct node *next;
+    void *item;
+};
+
+struct tqueue {
+    pthread_mutex_t lock;
+    struct node *head;
+    struct node *tail;
+    int fds[2];
+};
+
+struct tqueue *tqueue_create (void)
+{
+    struct tqueue *q = calloc (1, sizeof (*q));
+
+    if (!q)
+        return NULL;
+    if (pipe2 (q->fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+        free (q);
+        return NULL;
+    }
+    pthread_mutex_init (&q->lock, NULL);
+    return q;
+}
+
+void tqueue_destroy (struct tqueue *q, void (*destroy) (void *item))
+{
+    if (q) {
+        void *item;
+        int saved_errno = errno;
+        while ((item = tqueue_pop (q)))
+            if (destroy)
+                destroy (item);
+        close (q->fds[0]);
+        close (q->fds[1]);
+        pthread_mutex_destroy (&q->lock);
+        free (q);
+        errno = saved_errno;
+    }
+}
+
+static void wake (struct tqueue *q)
+{
+    char c = 0;
+    /* EAGAIN means the pipe is full and thus already readable */
+    while (write (q->fds[1], &c, 1) < 0 && errno == EINTR)
+        ;
+}
+
+static void drain (struct tqueue *q)
+{
+    char buf[64];
+    while (read (q->fds[0], buf, sizeof (buf)) > 0)
+        ;
+}
+
+int tqueue_push (struct tqueue *q, void *item)
+{
+    struct node *n = malloc (sizeof (*n));
+    bool was_empty;
+
+    if (!n)
+        return -1;
+    n->next = NULL;
+    n->item = item;
+    pthread_mutex_lock (&q->lock);
+    was_empty = (q->head == NULL);
+    if (q->tail)
+        q->tail->next = n;
+    else
+        q->head = n;
+    q->tail = n;
+    pthread_mutex_unlock (&q->lock);
+    if (was_empty)
+        wake (q);
+    return 0;
+}
+
+void *tqueue_pop (struct tqueue *q)
+{
+    struct node *n;
+    void *item = NULL;
+
+    pthread_mutex_lock (&q->lock);
+    if ((n = q->head)) {
+        q->head = n->next;
+        if (!q->head)
+            q->tail = NULL;
+    }
+    else
+        drain (q);
+    pthread_mutex_unlock (&q->lock);
+    if (n) {
+        item = n->item;
+        free (n);
+    }
+    return item;
+}
+
+int tqueue_fd (struct tqueue *q)
+{
+    return q->fds[0];
+}
+
+// vi:ts=4 sw=4 expandtab

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: LGPL-3.0 */
+
+/* value.c - parse the value of a delegate request (see value.h)
+ */
+
+#if HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ctype.h>
+#include <stdbool.h>
+
+#include "value.h"
+
+static int fail (flux_error_t *errp, const char *fmt, ...)
+{
+    if (errp) {
+        va_list ap;
+        va_start (ap, fmt);
+        vsnprintf (errp->text, sizeof (errp->text), fmt, ap);
+        va_end (ap);
+    }
+    return -1;
+}
+
+/* Printable ASCII only: no spaces, no control bytes, no bytes >= 0x80
+ * (which also keeps out text that is not UTF-8).
+ */
+static int find_bad_byte (const char *s)
+{
+    for (int i = 0; s[i] != '\0'; i++) {
+        unsigned char c = s[i];
+        if (c <= 0x20 || c >= 0x7f)
+            return i;
+    }
+    return -1;
+}
+
+static bool is_scheme (const char *s, size_t len)
+{
+    if (len == 0 || !isalpha ((unsigned char)s[0]))
+        return false;
+    for (size_t i = 1; i < len; i++) {
+        unsigned char c = s[i];
+        if (!isalnum (c) && c != '+' && c != '-' && c != '.')
+            return false;
+    }
+    return true;
+}
+
+static int check_local (const char *uri, const char *path, flux_error_t *errp)
+{
+    if (path[0] != '/')
+        return fail (errp,
+                     "%s: a local URI needs an absolute socket path"
+                     " (local:///PATH)",
+                     uri);
+    if (path[1] == '\0')
+        return fail (errp, "%s: the socket path is missing", uri);
+    return 0;
+}
+
+static int check_port (const char *uri, const char *port, size_t len, flux_error_t *errp)
+{
+    long n = 0;
+
+    if (len == 0 || len > 5)
+        return fail (errp, "%s: the ssh port must be a number from 1 to 65535", uri);
+    for (size_t i = 0; i < len; i++) {
+        if (!isdigit ((unsigned char)port[i]))
+            return fail (errp,
+                         "%s: the ssh port must be a number from 1 to 65535",
+                         uri);
+        n = n * 10 + (port[i] - '0');
+    }
+    if (n < 1 || n > 65535)
+        return fail (errp, "%s: the ssh port must be a number from 1 to 65535", uri);
+    return 0;
+}
+
+/* [USER@]HOST[:PORT]/PATH
+ */
+static int check_ssh (const char *uri, const char *rest, flux_error_t *errp)
+{
+    const char *slash = strchr (rest, '/');
+    const char *host = rest;
+    const char *at;
+    const char *colon;
+    size_t hostlen;
+
+    if (!slash)
+        return fail (errp,
+                     "%s: an ssh URI needs a host and a socket path"
+                     " (ssh://[USER@]HOST[:PORT]/PATH)",
+                     uri);
+    if ((at = memchr (rest, '@', slash - rest))) {
+        if (at == rest)
+            return fail (errp, "%s: the user name before '@' is empty", uri);
+        host = at + 1;
+    }
+    hostlen = slash - host;
+    if ((colon = memchr (host, ':', hostlen))) {
+        if (check_port (uri, colon + 1, slash - colon - 1, errp) < 0)
+            return -1;
+        hostlen = colon - host;
+    }
+    if (hostlen == 0)
+        return fail (errp, "%s: the host name is missing", uri);
+    if (slash[1] == '\0')
+        return fail (errp, "%s: the socket path is missing", uri);
+    return 0;
+}
+
+int delegate_uri_check (const char *uri, flux_error_t *errp)
+{
+    const char *sep;
+    int bad;
+
+    if (!uri || uri[0] == '\0')
+        return fail (errp, "the target URI is empty");
+    if (strlen (uri) > DELEGATE_VALUE_MAX)
+        return fail (errp,
+                     "the target URI is longer than %d bytes",
+                     DELEGATE_VALUE_MAX);
+    if ((bad = find_bad_byte (uri)) >= 0)
+        return fail (errp,
+                     "the target URI has a space, control or non-ASCII byte"
+                     " at offset %d",
+                     bad);
+    if (!(sep = strstr (uri, "://")) || !is_scheme (uri, sep - uri))
+        return fail (errp,
+                     "%s: not a URI: expected local:///PATH or"
+                     " ssh://[USER@]HOST[:PORT]/PATH",
+                     uri);
+    if (!strncmp (uri, "local://", 8))
+        return check_local (uri, sep + 3, errp);
+    if (!strncmp (uri, "ssh://", 6))
+        return check_ssh (uri, sep + 3, errp);
+    return fail (errp,
+                 "%s: unsupported URI scheme '%.*s' (use local:// or ssh://)",
+                 uri,
+                 (int)(sep - uri),
+                 uri);
+}
+
+int delegate_value_check (const char *value, flux_error_t *errp)
+{
+    if (!value || value[0] == '\0')
+        return fail (errp,
+                     "no target given: use delegate:URI, e.g."
+                     " delegate:local:///PATH or delegate:ssh://HOST/PATH");
+    if (delegate_uri_check (value, errp) < 0)
+        return -1;
+    return 0;
+}
+
+int delegate_duration_parse (const char *s, double *seconds)
+{
+    static const struct {
+        const char *suffix;
+        double scale;
+    } units[] = {
+        {"", 1.},
+        {"ms", 1e-3},
+        {"s", 1.},
+        {"m", 60.},
+        {"h", 3600.},
+        {"d", 86400.},
+    };
+    char *end;
+    double v;
+
+    if (!s || !isdigit ((unsigned char)s[0]))
+        return -1;
+    v = strtod (s, &end);
+    for (size_t i = 0; i < sizeof (units) / sizeof (units[0]); i++) {
+        if (!strcmp (end, units[i].suffix)) {
+            v *= units[i].scale;
+            if (!(v > 0.) || v > 1e9)
+                return -1;
+            *seconds = v;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+// vi:ts=4 sw=4 expandtab

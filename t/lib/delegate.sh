@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: LGPL-3.0
+#
+# delegate.sh - helpers for the integration tests
+#
+# Source this before sharness, then call test_under_flux:
+#
+#   . "$DELEGATE_TEST_LIB/delegate.sh"
+#   test_under_flux 2 "$@"       # re-run this script in flux start --test-size=2
+#   . /usr/share/sharness/sharness.sh
+#
+#   start_instance NAME          child instance (a job of the test instance);
+#                                sets NAME (its local:// URI) and NAME_ID
+#   on URI CMD...                run a flux command against instance URI
+#   load_plugin URI [KEY=VAL]    load delegate.so into instance URI
+#   remote_jobid URI SRCID       the remote id from delegate::submit
+#   event_context URI ID EVENT KEY   a key of an event's context
+#   wait_event URI ID EVENT [SECS]   wait for an event (default 30s)
+
+: "${DELEGATE_SO:?DELEGATE_SO must name the built delegate.so (run via make check)}"
+: "${DELEGATE_TEST_LIB:=$(cd "$(dirname "$0")/lib" && pwd)}"
+
+test_under_flux () {
+    local size=$1
+    shift
+    if test -z "$DELEGATE_UNDER_FLUX"; then
+        export DELEGATE_UNDER_FLUX=1
+        command -v flux >/dev/null ||
+            { echo "Bail out! flux (flux-core) is not on PATH"; exit 1; }
+        exec timeout -k 10 1200 flux start --test-size="$size" \
+            /bin/bash "$0" "$@"
+    fi
+}
+
+on () {
+    local uri=$1
+    shift
+    FLUX_URI=$uri "$@"
+}
+
+start_instance () {
+    local name=$1 id uri i
+    id=$(flux submit -n1 -c1 --job-name="$name" flux start sleep inf) || return 1
+    uri=$(flux uri --local --wait "$id") || return 1
+    for i in $(seq 1 300); do
+        on "$uri" flux getattr size >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    on "$uri" flux getattr size >/dev/null || return 1
+    eval "$name=\$uri; ${name}_ID=\$id"
+}
+
+load_plugin () {
+    local uri=$1
+    shift
+    on "$uri" flux jobtap load "$DELEGATE_SO" "$@"
+}
+
+broker_pid () {
+    on "$1" flux getattr broker.pid
+}
+
+event_context () {
+    on "$1" flux job eventlog --format=json "$2" |
+        jq -r "select(.name == \"$3\") | .context.$4" | head -n1
+}
+
+remote_jobid () {
+    event_context "$1" "$2" delegate::submit jobid
+}
+
+wait_event () {
+    on "$1" flux job wait-event -t "${4:-30}" "$2" "$3" >/dev/null
+}
+
+# Print "STATUS RETURNCODE" of a job as flux jobs shows it.
+job_result () {
+    on "$1" flux jobs -n -o "{status} {returncode}" "$2"
+}
