@@ -48,8 +48,8 @@
 #include "value.h"
 
 #define DEFAULT_LINK_TIMEOUT 10.
-#define AUX_NAME             "delegate::delegation"
-#define CTX_NAME             "delegate::ctx"
+#define AUX_NAME "delegate::delegation"
+#define CTX_NAME "delegate::ctx"
 
 struct delegate_ctx {
     struct delegation_env env;
@@ -83,7 +83,8 @@ static int find_request (json_t *jobspec, json_t **valuep, flux_error_t *errp)
                        "system",
                        "dependencies",
                        &deps);
-    json_array_foreach (deps, i, entry) {
+    json_array_foreach (deps, i, entry)
+    {
         const char *scheme = NULL;
         if (json_unpack (entry, "{s:s}", "scheme", &scheme) < 0
             || strcmp (scheme, "delegate") != 0)
@@ -194,7 +195,8 @@ static int dependency_cb (flux_plugin_t *p,
         return 0;  // a job loaded before this plugin
     if (flux_plugin_arg_unpack (args, FLUX_PLUGIN_ARG_IN, "{s:I}", "id", &id) < 0)
         return flux_jobtap_reject_job (p, args, "delegate: cannot read job");
-    if (flux_jobtap_dependency_add (p, id, DELEGATION_DEPENDENCY) < 0 && errno != EEXIST)
+    if (flux_jobtap_dependency_add (p, id, DELEGATION_DEPENDENCY) < 0
+        && errno != EEXIST)
         return flux_jobtap_reject_job (p,
                                        args,
                                        "delegate: cannot add dependency: %s",
@@ -397,8 +399,7 @@ static int conf_init (struct delegate_ctx *ctx, flux_plugin_t *p)
     if (json_is_number (timeout)) {
         snprintf (buf, sizeof (buf), "%g", json_number_value (timeout));
         s = buf;
-    }
-    else
+    } else
         s = json_string_value (timeout);
     if (delegate_duration_parse (s, &ctx->env.link_timeout) < 0) {
         flux_log (ctx->env.h,

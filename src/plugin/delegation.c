@@ -43,7 +43,7 @@
 #include "jobspec.h"
 
 #define START_RETRY_DELAY 0.05
-#define START_RETRY_MAX   200
+#define START_RETRY_MAX 200
 
 enum dstate {
     D_HOLD,
@@ -143,11 +143,8 @@ static void stop_timers (struct delegation *d)
 /* End the delegation with an exception on the source job.
  * 'cancel' says whether a remote job (if any, now or later) must go.
  */
-static void fail (struct delegation *d,
-                  const char *type,
-                  bool cancel,
-                  const char *fmt,
-                  ...)
+static void fail (
+    struct delegation *d, const char *type, bool cancel, const char *fmt, ...)
 {
     char note[512];
     va_list ap;
@@ -194,10 +191,7 @@ void delegation_exception (struct delegation *d,
 
 /* ---- deadlines ---- */
 
-static void deadline_cb (flux_reactor_t *r,
-                         flux_watcher_t *w,
-                         int revents,
-                         void *arg)
+static void deadline_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
 {
     struct delegation *d = arg;
 
@@ -233,8 +227,7 @@ static json_t *origin_create (struct delegation *d)
 {
     json_t *origin = json_deep_copy (d->env->origin);
 
-    if (!origin
-        || json_object_set_new (origin, "jobid", json_integer (d->id)) < 0) {
+    if (!origin || json_object_set_new (origin, "jobid", json_integer (d->id)) < 0) {
         json_decref (origin);
         return NULL;
     }
@@ -282,8 +275,7 @@ static void J_cb (flux_future_t *f, void *arg)
               "%s: cannot read the job as submitted: %s",
               link_uri (d->link),
               future_strerror (f, errno));
-    }
-    else if (!ended (d)) {
+    } else if (!ended (d)) {
         if (!(s = remote_jobspec (d, J, &error)))
             fail (d,
                   "DelegationFailure",
@@ -392,9 +384,18 @@ static void commit_cb (flux_future_t *f, void *arg)
               future_strerror (f, errno));
     else if (!ended (d)) {
         d->state = D_RUN;
-        if (flux_jobtap_event_post_pack (d->env->p, d->id, "alloc", "{s:b}", "bypass", 1)
+        if (flux_jobtap_event_post_pack (d->env->p,
+                                         d->id,
+                                         "alloc",
+                                         "{s:b}",
+                                         "bypass",
+                                         1)
             < 0)
-            fail (d, "alloc", true, "delegate: cannot post alloc: %s", strerror (errno));
+            fail (d,
+                  "alloc",
+                  true,
+                  "delegate: cannot post alloc: %s",
+                  strerror (errno));
         else
             advance (d);
     }
@@ -446,8 +447,7 @@ static void exec_cb (flux_future_t *f, void *arg)
         }
         if (rc == 0)
             d->state = D_RUNNING;
-    }
-    else if (d->state == D_FINISH && (rc == 0 || d->exc_type)) {
+    } else if (d->state == D_FINISH && (rc == 0 || d->exc_type)) {
         if (d->exc_type)
             raise_held_exception (d);
         return;
@@ -498,8 +498,7 @@ static void retry_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *a
     if (d->state == D_HOLD) {
         if (d->in_depend && json_object_size (d->others) == 0)
             prepare (d);
-    }
-    else
+    } else
         advance (d);
 }
 
@@ -558,13 +557,11 @@ static void remote_event (struct delegation *d, json_t *entry)
     else if (!strcmp (name, "start")) {
         d->remote_started = true;
         advance (d);
-    }
-    else if (!strcmp (name, "finish")) {
+    } else if (!strcmp (name, "finish")) {
         (void)json_unpack (context, "{s:i}", "status", &d->remote_status);
         d->remote_finished = true;
         advance (d);
-    }
-    else if (!strcmp (name, "clean") && d->exc_type && d->state != D_FINISH)
+    } else if (!strcmp (name, "clean") && d->exc_type && d->state != D_FINISH)
         raise_held_exception (d);  // no finish came
 }
 

@@ -126,8 +126,7 @@ json_t *delegate_jobspec_remote (json_t *current,
                         "environment",
                         json_object_get (orig_system, "environment"))
             < 0
-        || system_replace (system, "exec", json_object_get (orig_system, "exec"))
-               < 0
+        || system_replace (system, "exec", json_object_get (orig_system, "exec")) < 0
         || system_replace (system, "dependencies", NULL) < 0
         || system_replace (system, "delegate", NULL) < 0
         || system_replace (system, "delegate_origin", origin) < 0) {

@@ -77,6 +77,8 @@ struct link {
     struct rjob_list jobs;
 };
 
+static void cmd_drain (struct link *l);
+
 /* ---- reports (link thread -> main) ---- */
 
 static void report_destroy (void *item)
@@ -108,10 +110,7 @@ void link_report (struct link *l,
         report_destroy (rep);
 }
 
-static void report_cb (flux_reactor_t *r,
-                       flux_watcher_t *w,
-                       int revents,
-                       void *arg)
+static void report_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
 {
     struct link *l = arg;
     struct link_report *rep;
@@ -147,10 +146,7 @@ static void disconnect (struct link *l, const char *why)
     link_report (l, LINK_DOWN, 0, 0, NULL, why);
 }
 
-static void backoff_cb (flux_reactor_t *r,
-                        flux_watcher_t *w,
-                        int revents,
-                        void *arg)
+static void backoff_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
 {
     struct link *l = arg;
     l->want_connect = true;
@@ -195,7 +191,7 @@ static void connect_target (struct link *l)
     l->backoff = 0.;
     l->up = 1;
     link_report (l, LINK_UP, 0, 0, NULL, NULL);
-    rjob_list_connected (&l->jobs, l);
+    cmd_drain (l);
 }
 
 /* ---- commands (main -> link thread) ---- */
@@ -239,22 +235,22 @@ static void cmd_run (struct link *l, struct cmd *cmd)
     switch (cmd->type) {
         case CMD_SUBMIT:
             if (!(job = rjob_create (&l->jobs, cmd->srcid, 0)))
-                link_report (l, LINK_SUBMIT_FAILED, cmd->srcid, 0, NULL, "out of memory");
+                link_report (l,
+                             LINK_SUBMIT_FAILED,
+                             cmd->srcid,
+                             0,
+                             NULL,
+                             "out of memory");
             else {
                 rjob_set_submit (job, cmd->text, cmd->urgency);
                 cmd->text = NULL;
-                if (l->h)
-                    rjob_start (job, l);
             }
             break;
         case CMD_FOLLOW:
             if (!(job = rjob_create (&l->jobs, cmd->srcid, cmd->remote_id)))
                 link_report (l, LINK_LOST, cmd->srcid, 0, NULL, "out of memory");
-            else {
+            else
                 rjob_set_skip (job, cmd->skip);
-                if (l->h)
-                    rjob_start (job, l);
-            }
             break;
         case CMD_DROP:
             if ((job = rjob_lookup (&l->jobs, cmd->srcid)))
@@ -266,18 +262,26 @@ static void cmd_run (struct link *l, struct cmd *cmd)
     }
 }
 
-static void cmd_cb (flux_reactor_t *r,
-                    flux_watcher_t *w,
-                    int revents,
-                    void *arg)
+/* Apply every queued command before sending anything, so that a job
+ * dropped while the link was busy connecting is never submitted.
+ */
+static void cmd_drain (struct link *l)
 {
-    struct link *l = arg;
     struct cmd *cmd;
 
     while ((cmd = tqueue_pop (l->cmds))) {
         cmd_run (l, cmd);
         cmd_destroy (cmd);
     }
+    if (l->h && !l->stopping)
+        rjob_list_connected (&l->jobs, l);
+}
+
+static void cmd_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
+{
+    struct link *l = arg;
+
+    cmd_drain (l);
     if (l->stopping
         || (!l->h && !rjob_list_empty (&l->jobs)
             && !flux_watcher_is_active (l->backoff_w))) {

@@ -83,10 +83,7 @@ const char *link_uri (struct link *l);
  */
 bool link_is_up (struct link *l);
 
-int link_submit (struct link *l,
-                 flux_jobid_t srcid,
-                 const char *jobspec,
-                 int urgency);
+int link_submit (struct link *l, flux_jobid_t srcid, const char *jobspec, int urgency);
 
 int link_follow (struct link *l,
                  flux_jobid_t srcid,

@@ -27,10 +27,11 @@ struct rjob {
     flux_future_t *f_R;
     flux_future_t *f_cancel;
 
-    int skip;      // events of the eventlog already reported
-    int consumed;  // events received on the current watch
-    bool want_R;   // "alloc" seen
-    bool have_R;   // R reported
+    int skip;         // events of the eventlog already reported
+    int consumed;     // events received on the current watch
+    bool want_R;      // "alloc" seen
+    bool have_R;      // R reported
+    bool watch_done;  // the eventlog ended (job inactive)
     bool dropped;
     char *cancel_reason;
 };
@@ -188,6 +189,7 @@ static void watch_cb (flux_future_t *f, void *arg)
                             LINK_LOST,
                             "cannot follow the remote job: ",
                             future_strerror (f, errno));
+        job->watch_done = true;
         flux_future_destroy (f);
         job->f_watch = NULL;
         return;
@@ -277,10 +279,9 @@ void rjob_start (struct rjob *job, struct link *l)
             send_cancel (job, l);
         else if (!job->f_submit && !job->f_cancel)
             rjob_destroy (job);
-    }
-    else if (job->jobspec && !job->f_submit)
+    } else if (job->jobspec && !job->f_submit)
         submit (job, l);
-    else if (job->remote_id && !job->f_watch)
+    else if (job->remote_id && !job->f_watch && !job->watch_done)
         watch (job, l);
 }
 
@@ -300,6 +301,8 @@ void rjob_drop (struct rjob *job, struct link *l, const char *cancel_reason)
 
 /* ---- the whole list, on connection changes ---- */
 
+/* Start what each job needs; a job that has all it needs is left alone.
+ */
 void rjob_list_connected (struct rjob_list *list, struct link *l)
 {
     struct rjob *job = list->head;
@@ -330,9 +333,7 @@ void rjob_list_disconnected (struct rjob_list *list, struct link *l)
     }
 }
 
-void rjob_list_connect_failed (struct rjob_list *list,
-                               struct link *l,
-                               const char *why)
+void rjob_list_connect_failed (struct rjob_list *list, struct link *l, const char *why)
 {
     struct rjob *job = list->head;
     while (job) {

@@ -45,9 +45,7 @@ bool rjob_list_empty (struct rjob_list *list);
 void rjob_list_clear (struct rjob_list *list);
 void rjob_list_connected (struct rjob_list *list, struct link *l);
 void rjob_list_disconnected (struct rjob_list *list, struct link *l);
-void rjob_list_connect_failed (struct rjob_list *list,
-                               struct link *l,
-                               const char *why);
+void rjob_list_connect_failed (struct rjob_list *list, struct link *l, const char *why);
 
 struct rjob *rjob_create (struct rjob_list *list,
                           flux_jobid_t srcid,

@@ -29,13 +29,15 @@ static void report_cb (struct link *l, const struct link_report *rep, void *arg)
 
     if (rep->type == LINK_UP || rep->type == LINK_DOWN) {
         if (rep->type == LINK_DOWN)
-            flux_log (t->env->h, LOG_DEBUG, "delegate: %s: %s", link_uri (l), rep->text);
+            flux_log (t->env->h,
+                      LOG_DEBUG,
+                      "delegate: %s: %s",
+                      link_uri (l),
+                      rep->text);
         for (d = t->env->list; d; d = delegation_next (d))
             if (delegation_link (d) == l)
                 delegation_link_state (d, rep->type == LINK_UP, rep->text);
-    }
-    else if ((d = delegation_lookup (t->env, rep->srcid))
-             && delegation_link (d) == l)
+    } else if ((d = delegation_lookup (t->env, rep->srcid)) && delegation_link (d) == l)
         delegation_link_report (d, rep);
 }
 

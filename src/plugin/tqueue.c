@@ -107,8 +107,7 @@ void *tqueue_pop (struct tqueue *q)
         q->head = n->next;
         if (!q->head)
             q->tail = NULL;
-    }
-    else
+    } else
         drain (q);
     pthread_mutex_unlock (&q->lock);
     if (n) {

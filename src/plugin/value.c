@@ -63,7 +63,10 @@ static int check_local (const char *uri, const char *path, flux_error_t *errp)
     return 0;
 }
 
-static int check_port (const char *uri, const char *port, size_t len, flux_error_t *errp)
+static int check_port (const char *uri,
+                       const char *port,
+                       size_t len,
+                       flux_error_t *errp)
 {
     long n = 0;
 

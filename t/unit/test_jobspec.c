@@ -53,8 +53,8 @@ static void test_remote_copy (void)
         "the source's exec test block is not sent (the submitted job had none)");
     ok (json_equal (json_object_get (system, "environment"),
                     json_object_get (json_object_get (json_object_get (submitted,
-                                                                      "attributes"),
-                                                     "system"),
+                                                                       "attributes"),
+                                                      "system"),
                                      "environment")),
         "environment comes from the submitted jobspec");
     ok (json_integer_value (json_object_get (system, "duration")) == 60,
@@ -93,16 +93,18 @@ static void test_user_exec_kept (void)
 {
     json_t *current = load (current_js);
     json_t *submitted = load (
-        "{\"attributes\":{\"system\":{\"exec\":{\"test\":{\"run_duration\":\"1s\"}}}}}");
+        "{\"attributes\":{\"system\":{\"exec\":{\"test\":{\"run_duration\":\"1s\"}}}}"
+        "}");
     json_t *copy = delegate_jobspec_remote (current, submitted, NULL, NULL);
-    json_t *exec = json_object_get (
-        json_object_get (json_object_get (copy, "attributes"), "system"),
-        "exec");
+    json_t *exec =
+        json_object_get (json_object_get (json_object_get (copy, "attributes"),
+                                          "system"),
+                         "exec");
 
     ok (json_equal (exec,
                     json_object_get (json_object_get (json_object_get (submitted,
-                                                                      "attributes"),
-                                                     "system"),
+                                                                       "attributes"),
+                                                      "system"),
                                      "exec")),
         "the exec block the user submitted is what the target gets");
     json_decref (copy);
@@ -116,8 +118,7 @@ static void test_exec_test (void)
     json_t *plain = load (submitted_js);
     json_t *test = delegate_exec_test_create ();
 
-    ok (test != NULL
-            && json_integer_value (json_object_get (test, "override")) == 1
+    ok (test != NULL && json_integer_value (json_object_get (test, "override")) == 1
             && !strcmp (json_string_value (json_object_get (test, "run_duration")),
                         DELEGATE_RUN_DURATION),
         "exec test block has override and a finite run_duration");
@@ -146,8 +147,8 @@ static void test_source_R (void)
                     json_object_get (json_object_get (remote, "execution"),
                                      "nodelist")),
         "source R keeps the remote nodelist");
-    ok (json_real_value (json_object_get (json_object_get (remote, "execution"),
-                                          "expiration"))
+    ok (json_real_value (
+            json_object_get (json_object_get (remote, "execution"), "expiration"))
             == 160.,
         "remote R is not modified");
     ok (delegate_source_R (load ("{\"version\":1}"), &error) == NULL

@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-3.0
+
+test_description='delegate.so: a stopped, dead or unloaded peer never stalls
+or crashes the source job manager'
+
+. "${DELEGATE_TEST_LIB:-$(dirname "$0")/lib}/delegate.sh"
+test_under_flux 2 "$@"
+. /usr/share/sharness/sharness.sh
+
+test_expect_success 'start instances A (source), B, C and D (targets)' '
+    start_instance A &&
+    start_instance B &&
+    start_instance C &&
+    start_instance D &&
+    load_plugin $A &&
+    C_PID=$(broker_pid $C) &&
+    D_PID=$(broker_pid $D)
+'
+test_expect_success 'stop target C (SIGSTOP) before it is first contacted' '
+    kill -STOP $C_PID &&
+    t0=$(date +%s.%N) &&
+    stuck=$(on $A flux submit --dependency=delegate:$C true)
+'
+test_expect_success 'a local job submitted meanwhile completes within 2s' '
+    timeout 2 env FLUX_URI=$A flux run -n1 true
+'
+test_expect_success 'a job for a healthy target runs meanwhile' '
+    id=$(on $A flux submit --dependency=delegate:$B true) &&
+    wait_event $A $id clean 10 &&
+    test "$(job_result $A $id)" = "COMPLETED 0"
+'
+test_expect_success 'the job sent to the stopped target fails within 15s' '
+    wait_event $A $stuck clean 15 &&
+    t1=$(date +%s.%N) &&
+    echo "$t1 - $t0" | bc -l >elapsed &&
+    test "$(echo "$t1 - $t0 < 15" | bc -l)" = 1 &&
+    on $A flux job eventlog $stuck >log.stuck &&
+    grep "exception type=\"DelegationFailure\"" log.stuck &&
+    grep "note=\"$C: no answer within 10s\"" log.stuck
+'
+test_expect_success 'after SIGCONT no job of the source runs on C' '
+    kill -CONT $C_PID &&
+    on $C flux getattr size &&
+    sleep 1 &&
+    test -z "$(on $C flux jobs -a -n -o {id})"
+'
+test_expect_success 'unloading the plugin while a link is stuck connecting' '
+    kill -STOP $C_PID &&
+    test_when_finished "kill -CONT $C_PID" &&
+    stuck=$(on $A flux submit --dependency=delegate:$C true) &&
+    sleep 0.5 &&
+    running=$(on $A flux submit --dependency=delegate:$B sleep 60) &&
+    wait_event $A $running start &&
+    blocker=$(on $B flux submit -n1 -c1 sleep inf) &&
+    pending=$(on $A flux submit --dependency=delegate:$B true) &&
+    wait_event $A $pending delegate::submit &&
+    on $A flux jobtap remove delegate.so
+'
+test_expect_success 'the source broker is still up and runs local jobs' '
+    on $A flux getattr size &&
+    timeout 5 env FLUX_URI=$A flux run -n1 true
+'
+test_expect_success 'the plugin loads again' '
+    load_plugin $A &&
+    on $A flux cancel $stuck $running $pending &&
+    on $B flux cancel --all
+'
+test_expect_success 'a target broker killed under a running job: exception' '
+    id=$(on $A flux submit --dependency=delegate:$D sleep 120) &&
+    wait_event $A $id start &&
+    kill -KILL $D_PID &&
+    wait_event $A $id clean 15 &&
+    on $A flux job eventlog $id >log.killed &&
+    grep "exception type=\"DelegationFailure\"" log.killed &&
+    grep "note=\"$D: lost contact with the target" log.killed
+'
+test_expect_success 'the source broker survived the killed target' '
+    on $A flux getattr size &&
+    timeout 5 env FLUX_URI=$A flux run -n1 true &&
+    id=$(on $A flux submit --dependency=delegate:$B true) &&
+    wait_event $A $id clean 10
+'
+test_expect_success 'clean up' '
+    flux cancel --all &&
+    flux job wait-event -t 30 $A_ID clean
+'
+test_done

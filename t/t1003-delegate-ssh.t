@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-3.0
+
+test_description='delegate.so: delegation by ssh:// URI through a throwaway
+sshd on 127.0.0.1'
+
+. "${DELEGATE_TEST_LIB:-$(dirname "$0")/lib}/delegate.sh"
+. "$DELEGATE_TEST_LIB/sshd.sh"
+test_under_flux 2 "$@"
+. /usr/share/sharness/sharness.sh
+
+# sshd_config cannot name paths with spaces, as the trash directory has
+test_expect_success 'start sshd on 127.0.0.1 (FLUX_SSH set for instance A)' '
+    sshd_dir=$(mktemp -d /tmp/delegate-sshd.XXXXXX) &&
+    sshd_start "$sshd_dir"
+'
+test_expect_success 'start instances A (source) and B, C (targets)' '
+    start_instance A &&
+    start_instance B &&
+    start_instance C &&
+    load_plugin $A &&
+    B_SSH=$(sshd_uri $B) &&
+    C_SSH=$(sshd_uri $C) &&
+    echo "$B_SSH" | grep "^ssh://127.0.0.1:$SSHD_PORT/"
+'
+test_expect_success 'a job delegated by ssh:// runs on B' '
+    id=$(on $A flux submit --dependency=delegate:$B_SSH sh -c "echo hi; exit 3") &&
+    wait_event $A $id clean &&
+    test "$(job_result $A $id)" = "FAILED 3" &&
+    test_expect_code 3 on $A flux job status $id &&
+    rid=$(remote_jobid $A $id) &&
+    test "$(event_context $A $id delegate::submit uri)" = "$B_SSH" &&
+    on $B flux job attach $rid >out 2>/dev/null;
+    test "$(cat out)" = "hi"
+'
+test_expect_success 'flux cancel on the source cancels the remote job over ssh' '
+    id=$(on $A flux submit --dependency=delegate:$B_SSH sleep 60) &&
+    wait_event $A $id start &&
+    rid=$(remote_jobid $A $id) &&
+    on $A flux cancel $id &&
+    on $B flux job wait-event -t 30 $rid clean &&
+    test "$(on $B flux jobs -n -o {status} $rid)" = "CANCELED"
+'
+test_expect_success 'a remote timeout over ssh reads TIMEOUT on the source' '
+    id=$(on $A flux submit --dependency=delegate:$B_SSH -t 1s sleep 30) &&
+    wait_event $A $id clean 30 &&
+    test "$(on $A flux jobs -n -o {status} $id)" = "TIMEOUT"
+'
+test_expect_success 'a stopped target broker behind ssh: DelegationFailure
+within 15s, local jobs unaffected' '
+    C_PID=$(broker_pid $C) &&
+    kill -STOP $C_PID &&
+    test_when_finished "kill -CONT $C_PID" &&
+    id=$(on $A flux submit --dependency=delegate:$C_SSH true) &&
+    timeout 2 env FLUX_URI=$A flux run -n1 true &&
+    wait_event $A $id clean 15 &&
+    on $A flux job eventlog $id |
+        grep "DelegationFailure.*note=\"$C_SSH: no answer within 10s\""
+'
+# The user@ form is another URI string, so a new link: its first contact
+# goes through the stopped sshd.
+test_expect_success 'a stopped sshd: DelegationFailure within 15s' '
+    C_SSH2=$(sshd_uri $C | sed "s|^ssh://|ssh://$(id -un)@|") &&
+    sshd_pause &&
+    test_when_finished sshd_resume &&
+    id=$(on $A flux submit --dependency=delegate:$C_SSH2 true) &&
+    timeout 2 env FLUX_URI=$A flux run -n1 true &&
+    wait_event $A $id clean 15 &&
+    on $A flux job eventlog $id | grep "exception type=\"DelegationFailure\""
+'
+test_expect_success 'no job of the source ran on C' '
+    sleep 1 &&
+    test -z "$(on $C flux jobs -a -n -o {id})"
+'
+test_expect_success 'clean up' '
+    sshd_stop &&
+    rm -rf "$sshd_dir" &&
+    flux cancel --all &&
+    flux job wait-event -t 30 $A_ID clean
+'
+test_done
