@@ -81,6 +81,22 @@ test_expect_success 'the source broker survived the killed target' '
     id=$(on $A flux submit --dependency=delegate:$B true) &&
     wait_event $A $id clean 10
 '
+test_expect_success 'link-timeout is configurable when loading the plugin' '
+    on $A flux jobtap remove delegate.so &&
+    load_plugin $A link-timeout=2s &&
+    on $A flux jobtap query delegate.so | jq -e ".\"link-timeout\" == 2" &&
+    kill -STOP $C_PID &&
+    test_when_finished "kill -CONT $C_PID" &&
+    id=$(on $A flux submit --dependency=delegate:$C true) &&
+    wait_event $A $id clean 6 &&
+    on $A flux job eventlog $id | grep "note=\"$C: no answer within 2s\""
+'
+test_expect_success 'a bad link-timeout is refused at load with a message' '
+    on $A flux jobtap remove delegate.so &&
+    test_must_fail load_plugin $A link-timeout=soon 2>err &&
+    on $A flux dmesg | grep "link-timeout must be a duration" &&
+    load_plugin $A
+'
 test_expect_success 'clean up' '
     flux cancel --all &&
     flux job wait-event -t 30 $A_ID clean

@@ -41,6 +41,35 @@ test_expect_success 'flux cancel on the source cancels the remote job over ssh' 
     on $B flux job wait-event -t 30 $rid clean &&
     test "$(on $B flux jobs -n -o {status} $rid)" = "CANCELED"
 '
+test_expect_success 'a remote job cancelled over ssh reads CANCELED' '
+    id=$(on $A flux submit --dependency=delegate:$B_SSH sleep 60) &&
+    wait_event $A $id start &&
+    on $B flux cancel -m "stop it" $(remote_jobid $A $id) &&
+    wait_event $A $id clean &&
+    test "$(on $A flux jobs -n -o {status} $id)" = "CANCELED" &&
+    on $A flux job eventlog $id | grep "note=\"on $B_SSH: stop it\""
+'
+test_expect_success 'an alloc exception over ssh: DelegationFailure' '
+    id=$(on $A flux submit --dependency=delegate:$B_SSH -N4 true) &&
+    wait_event $A $id clean 15 &&
+    on $A flux job eventlog $id |
+        grep "DelegationFailure.*note=\"on $B_SSH: unsatisfiable"
+'
+test_expect_success 'a submission refused over ssh: DelegationFailure' '
+    printf "[policy.limits]\nduration = \"1m\"\n" | on $B flux config load &&
+    test_when_finished "on $B flux config load </dev/null" &&
+    id=$(on $A flux submit --dependency=delegate:$B_SSH -t 1h true) &&
+    wait_event $A $id clean 15 &&
+    on $A flux job eventlog $id |
+        grep "DelegationFailure.*note=\"$B_SSH: submission refused"
+'
+test_expect_success 'an ssh host that cannot be reached: DelegationFailure' '
+    bad=ssh://127.0.0.1:1/tmp/nothing/local-0 &&
+    id=$(on $A flux submit --dependency=delegate:$bad true) &&
+    wait_event $A $id clean 15 &&
+    on $A flux job eventlog $id |
+        grep "DelegationFailure.*note=\"$bad: cannot connect"
+'
 test_expect_success 'a remote timeout over ssh reads TIMEOUT on the source' '
     id=$(on $A flux submit --dependency=delegate:$B_SSH -t 1s sleep 30) &&
     wait_event $A $id clean 30 &&
