@@ -23,7 +23,7 @@ while IFS='|' read -r value msg; do
     "
 done <<'EOF_ROWS'
 |no target given
-cluster-a|not a URI
+cluster-a|unknown target label
 tcp://host:1/x|unsupported URI scheme
 local://relative|absolute socket path
 local:///|socket path is missing

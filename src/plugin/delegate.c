@@ -48,12 +48,14 @@
 #include "value.h"
 
 #define DEFAULT_LINK_TIMEOUT 10.
+#define DEFAULT_METRICS_INTERVAL 2.
 #define AUX_NAME "delegate::delegation"
 #define CTX_NAME "delegate::ctx"
 
 struct delegate_ctx {
     struct delegation_env env;
     struct targets *targets;
+    double metrics_interval;
     flux_future_t *f_uri;
 };
 
@@ -67,22 +69,26 @@ static struct delegation *job_delegation (flux_plugin_t *p)
     return flux_jobtap_job_aux_get (p, FLUX_JOBTAP_CURRENT_JOB, AUX_NAME);
 }
 
-/* Find the one delegate dependency in the jobspec.
+/* Find the delegate request: a delegate dependency or the attribute
+ * system.delegate, given once.
  * Return 1 and set 'valuep' if found, 0 if none, -1 (errp set) if bad.
  */
 static int find_request (json_t *jobspec, json_t **valuep, flux_error_t *errp)
 {
     json_t *deps = NULL;
+    json_t *attr = NULL;
     json_t *entry;
     size_t i;
     int found = 0;
 
     (void)json_unpack (jobspec,
-                       "{s:{s:{s:o}}}",
+                       "{s:{s:{s?o s?o}}}",
                        "attributes",
                        "system",
                        "dependencies",
-                       &deps);
+                       &deps,
+                       "delegate",
+                       &attr);
     json_array_foreach (deps, i, entry)
     {
         const char *scheme = NULL;
@@ -95,25 +101,71 @@ static int find_request (json_t *jobspec, json_t **valuep, flux_error_t *errp)
         }
         *valuep = json_object_get (entry, "value");
     }
+    if (attr) {
+        if (found) {
+            snprintf (errp->text,
+                      sizeof (errp->text),
+                      "give the target with --dependency=delegate:VALUE or with"
+                      " -S system.delegate=VALUE, not both");
+            return -1;
+        }
+        *valuep = attr;
+        found = 1;
+    }
     return found;
 }
 
-static int check_request (json_t *value, uint32_t userid, flux_error_t *errp)
+/* List the configured labels into 'buf', for error messages.
+ */
+static const char *label_list (const struct delegate_conf *dc, char *buf, size_t size)
 {
+    size_t len = 0;
+
+    snprintf (buf, size, "none");
+    for (int i = 0; i < dc->count && len < size; i++) {
+        if (dc->targets[i].label)
+            len += snprintf (buf + len,
+                             size - len,
+                             "%s%s",
+                             len ? ", " : "",
+                             dc->targets[i].label);
+    }
+    return buf;
+}
+
+static struct route *request_route (struct delegate_ctx *ctx,
+                                    json_t *value,
+                                    uint32_t userid,
+                                    flux_error_t *errp)
+{
+    const struct delegate_conf *dc = targets_conf (ctx->targets);
+    struct route *route;
+    char labels[128];
+
     if (!json_is_string (value)) {
         snprintf (errp->text, sizeof (errp->text), "the target must be a string");
-        return -1;
+        return NULL;
     }
-    if (delegate_value_check (json_string_value (value), errp) < 0)
-        return -1;
     if (userid != getuid ()) {
         snprintf (errp->text,
                   sizeof (errp->text),
                   "only the instance owner may delegate jobs:"
                   " the job would run on the target as the instance owner");
-        return -1;
+        return NULL;
     }
-    return 0;
+    if (!(route = route_create (json_string_value (value), errp)))
+        return NULL;
+    if (route_request (route)->kind == DELEGATE_LABEL
+        && delegate_conf_find_label (dc, json_string_value (value)) < 0) {
+        snprintf (errp->text,
+                  sizeof (errp->text),
+                  "unknown target label '%.48s' (configured labels: %.64s)",
+                  json_string_value (value),
+                  label_list (dc, labels, sizeof (labels)));
+        route_destroy (route);
+        return NULL;
+    }
+    return route;
 }
 
 static int create_cb (flux_plugin_t *p,
@@ -128,7 +180,7 @@ static int create_cb (flux_plugin_t *p,
     int userid;
     int urgency;
     int state;
-    struct link *link;
+    struct route *route;
     struct delegation *d;
     flux_error_t error;
     int rc;
@@ -161,10 +213,9 @@ static int create_cb (flux_plugin_t *p,
                   (uintmax_t)id);
         return 0;
     }
-    if (check_request (value, userid, &error) < 0)
+    if (!(route = request_route (ctx, value, userid, &error)))
         return flux_jobtap_reject_job (p, args, "delegate: %s", error.text);
-    if (!(link = targets_link (ctx->targets, json_string_value (value)))
-        || !(d = delegation_create (&ctx->env, id, userid, urgency, link))
+    if (!(d = delegation_create (&ctx->env, id, userid, urgency, route))
         || flux_jobtap_job_aux_set (p,
                                     FLUX_JOBTAP_CURRENT_JOB,
                                     AUX_NAME,
@@ -214,11 +265,28 @@ static int depend_cb (flux_plugin_t *p,
     json_t *test;
     int rc = 0;
 
+    flux_jobid_t id;
+
     if (!d)
         return 0;
-    if (flux_plugin_arg_unpack (args, FLUX_PLUGIN_ARG_IN, "{s:o}", "jobspec", &jobspec)
+    if (flux_plugin_arg_unpack (args,
+                                FLUX_PLUGIN_ARG_IN,
+                                "{s:o s:I}",
+                                "jobspec",
+                                &jobspec,
+                                "id",
+                                &id)
         < 0)
         return -1;
+    /* -S system.delegate=VALUE has no dependency entry: hold the job here */
+    if (flux_jobtap_dependency_add (p, id, DELEGATION_DEPENDENCY) < 0
+        && errno != EEXIST)
+        return flux_jobtap_raise_exception (p,
+                                            FLUX_JOBTAP_CURRENT_JOB,
+                                            "DelegationFailure",
+                                            0,
+                                            "delegate: cannot add dependency: %s",
+                                            strerror (errno));
     if (!delegate_exec_test_present (jobspec)) {
         if (!(test = delegate_exec_test_create ())
             || flux_jobtap_jobspec_update_pack (p,
@@ -321,29 +389,19 @@ static int query_cb (flux_plugin_t *p,
     }
     rc = flux_plugin_arg_pack (args,
                                FLUX_PLUGIN_ARG_OUT,
-                               "{s:O s:O s:f}",
+                               "{s:O s:O s:f s:f}",
                                "targets",
                                targets,
                                "delegations",
                                states,
                                "link-timeout",
-                               ctx->env.link_timeout);
+                               ctx->env.link_timeout,
+                               "metrics-interval",
+                               ctx->metrics_interval);
     json_decref (states);
     json_decref (targets);
     return rc;
 }
-
-static const struct flux_plugin_handler tab[] = {
-    {"job.create", create_cb, NULL},
-    {"job.dependency.delegate", dependency_cb, NULL},
-    {"job.state.depend", depend_cb, NULL},
-    {"job.state.sched", sched_cb, NULL},
-    {"job.event.dependency-add", dependency_event_cb, NULL},
-    {"job.event.dependency-remove", dependency_event_cb, NULL},
-    {"job.event.exception", exception_cb, NULL},
-    {"plugin.query", query_cb, NULL},
-    {0},
-};
 
 static void ctx_destroy (struct delegate_ctx *ctx)
 {
@@ -387,29 +445,69 @@ static int origin_init (struct delegate_ctx *ctx)
     return 0;
 }
 
-static int conf_init (struct delegate_ctx *ctx, flux_plugin_t *p)
+/* A duration option given when loading: a number or a string such as
+ * "10s".  Leaves 'value' alone when the option is not given.
+ */
+static int option_duration (struct delegate_ctx *ctx,
+                            flux_plugin_t *p,
+                            const char *name,
+                            double *value)
 {
-    json_t *timeout = NULL;
+    json_t *o = NULL;
     char buf[64];
     const char *s;
 
-    ctx->env.link_timeout = DEFAULT_LINK_TIMEOUT;
-    if (flux_plugin_conf_unpack (p, "{s?o}", "link-timeout", &timeout) < 0 || !timeout)
+    if (flux_plugin_conf_unpack (p, "{s?o}", name, &o) < 0 || !o)
         return 0;
-    if (json_is_number (timeout)) {
-        snprintf (buf, sizeof (buf), "%g", json_number_value (timeout));
+    if (json_is_number (o)) {
+        snprintf (buf, sizeof (buf), "%g", json_number_value (o));
         s = buf;
     } else
-        s = json_string_value (timeout);
-    if (delegate_duration_parse (s, &ctx->env.link_timeout) < 0) {
+        s = json_string_value (o);
+    if (delegate_duration_parse (s, value) < 0) {
         flux_log (ctx->env.h,
                   LOG_ERR,
-                  "delegate: link-timeout must be a duration > 0 such as 10 or 10s");
+                  "delegate: %s must be a duration > 0 such as 10 or 10s",
+                  name);
         errno = EINVAL;
         return -1;
     }
     return 0;
 }
+
+/* The instance configuration: its [[delegate]] targets.  An invalid one
+ * is refused and the targets in force stay.
+ */
+static int conf_update_cb (flux_plugin_t *p,
+                           const char *topic,
+                           flux_plugin_arg_t *args,
+                           void *arg)
+{
+    struct delegate_ctx *ctx = ctx_get (p);
+    json_t *conf;
+    struct delegate_conf *dc;
+    flux_error_t error;
+
+    if (flux_plugin_arg_unpack (args, FLUX_PLUGIN_ARG_IN, "{s:o}", "conf", &conf) < 0)
+        return flux_jobtap_error (p, args, "delegate: cannot read the configuration");
+    if (!(dc = delegate_conf_parse (conf, &error)))
+        return flux_jobtap_error (p, args, "delegate: %s", error.text);
+    targets_configure (ctx->targets, dc);
+    return 0;
+}
+
+static const struct flux_plugin_handler tab[] = {
+    {"job.create", create_cb, NULL},
+    {"job.dependency.delegate", dependency_cb, NULL},
+    {"job.state.depend", depend_cb, NULL},
+    {"job.state.sched", sched_cb, NULL},
+    {"job.event.dependency-add", dependency_event_cb, NULL},
+    {"job.event.dependency-remove", dependency_event_cb, NULL},
+    {"job.event.exception", exception_cb, NULL},
+    {"plugin.query", query_cb, NULL},
+    {"conf.update", conf_update_cb, NULL},
+    {0},
+};
 
 int flux_plugin_init (flux_plugin_t *p)
 {
@@ -423,9 +521,15 @@ int flux_plugin_init (flux_plugin_t *p)
         ctx_destroy (ctx);
         return -1;
     }
-    if (conf_init (ctx, p) < 0 || origin_init (ctx) < 0
-        || !(ctx->targets = targets_create (&ctx->env)))
+    ctx->env.link_timeout = DEFAULT_LINK_TIMEOUT;
+    ctx->metrics_interval = DEFAULT_METRICS_INTERVAL;
+    if (option_duration (ctx, p, "link-timeout", &ctx->env.link_timeout) < 0
+        || option_duration (ctx, p, "metrics-interval", &ctx->metrics_interval) < 0
+        || origin_init (ctx) < 0
+        || !(ctx->targets = ctx->env.targets =
+                 targets_create (&ctx->env, ctx->metrics_interval)))
         return -1;
+    /* conf.update runs after this, with the current configuration */
     return flux_plugin_register (p, "delegate", tab);
 }
 

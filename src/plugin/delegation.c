@@ -22,12 +22,15 @@
  *   any state ── failure ──────────> FAILED    (exception raised here)
  *   any state ── source exception ─> CANCELED  (remote job cancelled)
  *
- * Failures: the link cannot connect, the target refuses the job, or no
- * answer comes within the link timeout of PREPARE -> DelegationFailure
- * "URI: reason".  A remote exception is raised on the source as
- * "on URI: note", with type DelegationFailure for an alloc exception
- * before the remote job started, else the remote type.  While the link
- * is down, a job that has a remote job fails after the link timeout.
+ * PREPARE chooses the target (route.c): the URI or label given, or the
+ * one a policy picks.  An attempt fails when the link cannot connect,
+ * the target refuses the job, no answer comes within the link timeout
+ * of PREPARE, contact is lost for the link timeout, or the remote job
+ * gets an alloc exception before it starts.  A job routed by a policy
+ * then goes back to PREPARE for the next target (its remote job, if any,
+ * is cancelled); otherwise, or when no target is left, DelegationFailure
+ * "URI: reason" ("on URI: note" for a remote exception).  Other remote
+ * exceptions are raised on the source with the remote type.
  */
 
 #if HAVE_CONFIG_H
@@ -78,7 +81,9 @@ struct delegation {
     flux_jobid_t id;
     uint32_t userid;
     int urgency;
-    struct link *link;
+    struct route *route;
+    struct link *link;  // of the current attempt
+    char *label;        // of the current target, or NULL
     enum dstate state;
 
     json_t *others;  // other outstanding dependencies (a set)
@@ -128,7 +133,7 @@ static bool ended (struct delegation *d)
 
 static void drop (struct delegation *d, const char *cancel_reason)
 {
-    if (!d->dropped) {
+    if (d->link && !d->dropped) {
         d->dropped = true;
         (void)link_drop (d->link, d->id, cancel_reason);
     }
@@ -146,7 +151,7 @@ static void stop_timers (struct delegation *d)
 static void fail (
     struct delegation *d, const char *type, bool cancel, const char *fmt, ...)
 {
-    char note[512];
+    char note[1024];
     va_list ap;
 
     if (ended (d))
@@ -189,18 +194,48 @@ void delegation_exception (struct delegation *d,
     drop (d, reason);
 }
 
+static void prepare (struct delegation *d);
+
+/* The current attempt failed, before the remote job started.  A job
+ * routed by a policy tries the next target; any other fails.
+ * 'on' says whether 'why' comes from the target ("on URI: why").
+ */
+static void attempt_failed (struct delegation *d, bool on, bool cancel, const char *why)
+{
+    if (ended (d))
+        return;
+    if (!route_can_failover (d->route) || d->remote_started) {
+        fail (d,
+              "DelegationFailure",
+              cancel,
+              "%s%s: %s",
+              on ? "on " : "",
+              link_uri (d->link),
+              why);
+        return;
+    }
+    flux_log (d->env->h,
+              LOG_INFO,
+              "delegate: job %ju: %s: %s: trying another target",
+              (uintmax_t)d->id,
+              link_uri (d->link),
+              why);
+    route_failed (d->route, why);
+    stop_timers (d);
+    drop (d, cancel ? "abandoned by the source instance" : NULL);
+    d->dropped = false;
+    d->remote_id = 0;
+    d->remote_started = d->remote_finished = false;
+    prepare (d);
+}
+
 /* ---- deadlines ---- */
 
 static void deadline_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
 {
     struct delegation *d = arg;
 
-    fail (d,
-          "DelegationFailure",
-          true,
-          "%s: %s",
-          link_uri (d->link),
-          d->deadline_why ? d->deadline_why : "no answer");
+    attempt_failed (d, false, true, d->deadline_why ? d->deadline_why : "no answer");
 }
 
 static void deadline_arm (struct delegation *d, const char *fmt, ...)
@@ -298,10 +333,54 @@ static void J_cb (flux_future_t *f, void *arg)
     d->f_J = NULL;
 }
 
+/* Choose the target of this attempt.  Return 0, or -1 if the job failed.
+ */
+static int choose_target (struct delegation *d)
+{
+    flux_plugin_arg_t *args;
+    json_t *jobspec = NULL;
+    const char *uri;
+    const char *label;
+    char error[1024];
+    int rc = -1;
+
+    snprintf (error, sizeof (error), "cannot read the job");
+    if ((args = flux_jobtap_job_lookup (d->env->p, d->id))
+        && flux_plugin_arg_unpack (args,
+                                   FLUX_PLUGIN_ARG_IN,
+                                   "{s:o}",
+                                   "jobspec",
+                                   &jobspec)
+               == 0
+        && route_next (d->route,
+                       d->env->targets,
+                       jobspec,
+                       &uri,
+                       &label,
+                       error,
+                       sizeof (error))
+               == 0) {
+        free (d->label);
+        d->label = label ? strdup (label) : NULL;
+        if ((d->link = targets_link (d->env->targets, uri)))
+            rc = 0;
+        else
+            snprintf (error, sizeof (error), "%s: %s", uri, strerror (errno));
+    }
+    flux_plugin_arg_destroy (args);
+    if (rc < 0) {
+        d->link = NULL;
+        fail (d, "DelegationFailure", false, "%s", error);
+    }
+    return rc;
+}
+
 static void prepare (struct delegation *d)
 {
     char key[64];
 
+    if (choose_target (d) < 0)
+        return;
     d->state = D_PREPARE;
     deadline_arm (d, "no answer within %gs", d->env->link_timeout);
     if (flux_job_kvs_key (key, sizeof (key), d->id, "J") < 0
@@ -530,8 +609,9 @@ static void remote_exception (struct delegation *d, json_t *context)
     }
     if (!d->remote_started) {
         if (!strcmp (type, "alloc"))
-            type = "DelegationFailure";
-        fail (d, type, false, "on %s: %s", link_uri (d->link), note);
+            attempt_failed (d, true, false, note);
+        else
+            fail (d, type, false, "on %s: %s", link_uri (d->link), note);
         return;
     }
     /* A "finish" with the remote wait status follows: finish the source
@@ -577,22 +657,24 @@ void delegation_link_report (struct delegation *d, const struct link_report *rep
             if (flux_jobtap_event_post_pack (d->env->p,
                                              d->id,
                                              "delegate::submit",
-                                             "{s:I s:s}",
+                                             "{s:I s:s s:s? s:i}",
                                              "jobid",
                                              (json_int_t)rep->remote_id,
                                              "uri",
-                                             link_uri (d->link))
+                                             link_uri (d->link),
+                                             "label",
+                                             d->label,
+                                             "attempt",
+                                             route_attempt (d->route))
                 < 0)
                 flux_log_error (d->env->h, "delegate: post delegate::submit");
             break;
         case LINK_SUBMIT_FAILED:
         case LINK_LOST:
-            fail (d,
-                  "DelegationFailure",
-                  rep->type == LINK_LOST,
-                  "%s: %s",
-                  link_uri (d->link),
-                  rep->text ? rep->text : "failed");
+            attempt_failed (d,
+                            false,
+                            rep->type == LINK_LOST,
+                            rep->text ? rep->text : "failed");
             break;
         case LINK_EVENT:
             remote_event (d, rep->obj);
@@ -602,6 +684,7 @@ void delegation_link_report (struct delegation *d, const struct link_report *rep
             break;
         case LINK_UP:
         case LINK_DOWN:
+        case LINK_METRICS:
             break;
     }
 }
@@ -640,6 +723,8 @@ void delegation_destroy (struct delegation *d)
         flux_future_destroy (d->f_exec);
         json_decref (d->others);
         json_decref (d->R);
+        route_destroy (d->route);
+        free (d->label);
         free (d->deadline_why);
         free (d->exc_type);
         free (d->exc_note);
@@ -652,7 +737,7 @@ struct delegation *delegation_create (struct delegation_env *env,
                                       flux_jobid_t id,
                                       uint32_t userid,
                                       int urgency,
-                                      struct link *link)
+                                      struct route *route)
 {
     struct delegation *d;
     flux_reactor_t *r = flux_get_reactor (env->h);
@@ -663,7 +748,7 @@ struct delegation *delegation_create (struct delegation_env *env,
     d->id = id;
     d->userid = userid;
     d->urgency = urgency;
-    d->link = link;
+    d->route = route;
     if ((d->next = env->list))
         d->next->pprev = &d->next;
     d->pprev = &env->list;

@@ -13,6 +13,8 @@
 #include <flux/jobtap.h>
 
 #include "link.h"
+#include "route.h"
+#include "targets.h"
 
 /* The job manager dependency that holds a delegated job in DEPEND.
  */
@@ -25,16 +27,20 @@ struct delegation_env {
     flux_t *h;
     double link_timeout;  // seconds
     json_t *origin;       // attributes.system.delegate_origin of copies
+    struct targets *targets;
     struct delegation *list;
 };
 
 struct delegation;
 
+/* Create the delegation of job 'id' to where 'route' says (the
+ * delegation takes 'route').
+ */
 struct delegation *delegation_create (struct delegation_env *env,
                                       flux_jobid_t id,
                                       uint32_t userid,
                                       int urgency,
-                                      struct link *link);
+                                      struct route *route);
 void delegation_destroy (struct delegation *d);
 
 /* Find the delegation of job 'id', or NULL.
@@ -64,6 +70,9 @@ struct delegation *delegation_next (struct delegation *d);
 /* State name, for logs and queries.
  */
 const char *delegation_state_name (struct delegation *d);
+
+/* The link of the current attempt (NULL before the first).
+ */
 struct link *delegation_link (struct delegation *d);
 
 #endif /* !DELEGATE_DELEGATION_H */

@@ -34,13 +34,14 @@
 #include <time.h>
 
 #include "link.h"
+#include "metrics.h"
 #include "rjob.h"
 #include "tqueue.h"
 
 #define BACKOFF_MIN 0.2
 #define BACKOFF_MAX 5.0
 
-enum cmd_type { CMD_SUBMIT, CMD_FOLLOW, CMD_DROP, CMD_STOP };
+enum cmd_type { CMD_SUBMIT, CMD_FOLLOW, CMD_DROP, CMD_KEEP, CMD_STOP };
 
 struct cmd {
     enum cmd_type type;
@@ -48,7 +49,8 @@ struct cmd {
     flux_jobid_t remote_id;
     int skip;
     int urgency;
-    char *text;  // SUBMIT: jobspec, DROP: cancel reason (may be NULL)
+    double interval;  // KEEP
+    char *text;       // SUBMIT: jobspec, DROP: cancel reason (may be NULL)
 };
 
 struct link {
@@ -74,8 +76,18 @@ struct link {
     double backoff;
     bool stopping;
     bool want_connect;
+    bool keep;
+    double metrics_interval;
+    struct metrics *metrics;
     struct rjob_list jobs;
 };
+
+/* The link thread connects while it has this to do.
+ */
+static bool has_work (struct link *l)
+{
+    return l->keep || !rjob_list_empty (&l->jobs);
+}
 
 static void cmd_drain (struct link *l);
 
@@ -139,6 +151,7 @@ static void disconnect (struct link *l, const char *why)
 {
     if (!l->h)
         return;
+    metrics_stop (l->metrics);
     rjob_list_disconnected (&l->jobs, l);
     flux_close (l->h);
     l->h = NULL;
@@ -157,7 +170,7 @@ static void connect_failed (struct link *l, const char *why)
 {
     rjob_list_connect_failed (&l->jobs, l, why);
     link_report (l, LINK_DOWN, 0, 0, NULL, why);
-    if (rjob_list_empty (&l->jobs)) {
+    if (!has_work (l)) {
         l->backoff = 0.;
         return;
     }
@@ -191,6 +204,7 @@ static void connect_target (struct link *l)
     l->backoff = 0.;
     l->up = 1;
     link_report (l, LINK_UP, 0, 0, NULL, NULL);
+    metrics_start (l->metrics, l->h, l->metrics_interval);
     cmd_drain (l);
 }
 
@@ -256,6 +270,12 @@ static void cmd_run (struct link *l, struct cmd *cmd)
             if ((job = rjob_lookup (&l->jobs, cmd->srcid)))
                 rjob_drop (job, l, cmd->text);
             break;
+        case CMD_KEEP:
+            l->keep = true;
+            if (l->h && cmd->interval != l->metrics_interval)
+                metrics_start (l->metrics, l->h, cmd->interval);
+            l->metrics_interval = cmd->interval;
+            break;
         case CMD_STOP:
             l->stopping = true;
             break;
@@ -283,8 +303,7 @@ static void cmd_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg
 
     cmd_drain (l);
     if (l->stopping
-        || (!l->h && !rjob_list_empty (&l->jobs)
-            && !flux_watcher_is_active (l->backoff_w))) {
+        || (!l->h && has_work (l) && !flux_watcher_is_active (l->backoff_w))) {
         l->want_connect = !l->stopping;
         flux_reactor_stop (r);
     }
@@ -299,10 +318,11 @@ static void *link_thread (void *arg)
             connect_target (l);
         if (flux_reactor_run (l->r, 0) < 0 && !l->stopping)
             disconnect (l, "lost connection to the target");
-        if (!l->h && !l->stopping && !rjob_list_empty (&l->jobs)
+        if (!l->h && !l->stopping && has_work (l)
             && !flux_watcher_is_active (l->backoff_w))
             l->want_connect = true;
     }
+    metrics_stop (l->metrics);
     rjob_list_clear (&l->jobs);
     if (l->h) {
         flux_close (l->h);
@@ -321,6 +341,21 @@ const char *link_uri (struct link *l)
 bool link_is_up (struct link *l)
 {
     return l->up != 0;
+}
+
+int link_keep (struct link *l, double interval)
+{
+    struct cmd *cmd = calloc (1, sizeof (*cmd));
+
+    if (!cmd)
+        return -1;
+    cmd->type = CMD_KEEP;
+    cmd->interval = interval;
+    if (tqueue_push (l->cmds, cmd) < 0) {
+        free (cmd);
+        return -1;
+    }
+    return 0;
 }
 
 int link_submit (struct link *l, flux_jobid_t srcid, const char *jobspec, int urgency)
@@ -362,6 +397,7 @@ static void stop_thread (struct link *l)
     pthread_cancel (l->thread);
     pthread_join (l->thread, NULL);
     l->thread_running = false;
+    metrics_stop (l->metrics);
     rjob_list_clear (&l->jobs);
     l->h = NULL;  // may be half-open; leaked rather than touched
 }
@@ -374,6 +410,7 @@ void link_destroy (struct link *l)
         flux_watcher_destroy (l->report_w);
         flux_watcher_destroy (l->cmd_w);
         flux_watcher_destroy (l->backoff_w);
+        metrics_destroy (l->metrics);
         flux_reactor_destroy (l->r);
         tqueue_destroy (l->cmds, cmd_destroy);
         tqueue_destroy (l->reports, report_destroy);
@@ -432,7 +469,8 @@ struct link *link_create (flux_reactor_t *r,
                                                 FLUX_POLLIN,
                                                 cmd_cb,
                                                 l))
-        || !(l->backoff_w = flux_timer_watcher_create (l->r, 0., 0., backoff_cb, l)))
+        || !(l->backoff_w = flux_timer_watcher_create (l->r, 0., 0., backoff_cb, l))
+        || !(l->metrics = metrics_create (l, l->r)))
         goto error;
     flux_watcher_start (l->report_w);
     flux_watcher_start (l->cmd_w);

@@ -28,10 +28,11 @@
  *   cancelled (once its id is known, and once the link is up).
  *
  * Per link (srcid 0): UP when connected, DOWN(text) when a connection
- * attempt failed or the connection was lost.  While down, the link
- * reconnects with backoff as long as it has jobs; followed jobs are
- * watched again from where they were.  A submission pending when a
- * connect attempt fails gets SUBMIT_FAILED.
+ * attempt failed or the connection was lost, METRICS(obj) now and then
+ * for a kept link (see metrics.h).  While down, the link reconnects with
+ * backoff as long as it has jobs or is kept; followed jobs are watched
+ * again from where they were.  A submission pending when a connect
+ * attempt fails gets SUBMIT_FAILED.
  */
 
 #ifndef DELEGATE_LINK_H
@@ -50,13 +51,15 @@ enum link_report_type {
     LINK_EVENT,
     LINK_R,
     LINK_LOST,
+    LINK_METRICS,
 };
 
 struct link_report {
     enum link_report_type type;
     flux_jobid_t srcid;      // 0 for UP and DOWN
     flux_jobid_t remote_id;  // SUBMITTED, EVENT, R
-    json_t *obj;             // EVENT: eventlog entry, R: the remote R
+    json_t *obj;             // EVENT: eventlog entry, R: the remote R,
+                             //   METRICS: see metrics.h
     char *text;              // DOWN, SUBMIT_FAILED, LOST: the reason
 };
 
@@ -82,6 +85,11 @@ const char *link_uri (struct link *l);
 /* True while the link has a connection to the target.
  */
 bool link_is_up (struct link *l);
+
+/* Keep the link connected from now on, and poll the target's metrics
+ * every 'interval' seconds (0: no metrics).
+ */
+int link_keep (struct link *l, double interval);
 
 int link_submit (struct link *l, flux_jobid_t srcid, const char *jobspec, int urgency);
 

@@ -10,46 +10,94 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "delegation.h"
 #include "targets.h"
 
 struct target {
     struct target *next;
     struct link *link;
+    struct target_view view;
 };
 
 struct targets {
     struct delegation_env *env;
     struct target *list;
+    struct delegate_conf *conf;
+    unsigned int rr_next;
+    double metrics_interval;
 };
+
+static struct target *find (struct targets *t, const char *uri)
+{
+    for (struct target *tg = t->list; tg; tg = tg->next)
+        if (!strcmp (link_uri (tg->link), uri))
+            return tg;
+    return NULL;
+}
+
+static struct target *find_link (struct targets *t, struct link *l)
+{
+    for (struct target *tg = t->list; tg; tg = tg->next)
+        if (tg->link == l)
+            return tg;
+    return NULL;
+}
+
+static void take_metrics (struct target *tg, json_t *o)
+{
+    struct target_view *v = &tg->view;
+
+    if (json_unpack (o,
+                     "{s:i s:i s:F}",
+                     "pending",
+                     &v->pending,
+                     "running",
+                     &v->running,
+                     "match_time",
+                     &v->match_time)
+            < 0
+        || rsummary_decode (json_object_get (o, "total"), &v->total) < 0
+        || rsummary_decode (json_object_get (o, "free"), &v->free) < 0)
+        return;
+    v->have_metrics = true;
+}
 
 static void report_cb (struct link *l, const struct link_report *rep, void *arg)
 {
     struct targets *t = arg;
     struct delegation *d;
+    struct target *tg;
 
-    if (rep->type == LINK_UP || rep->type == LINK_DOWN) {
-        if (rep->type == LINK_DOWN)
-            flux_log (t->env->h,
-                      LOG_DEBUG,
-                      "delegate: %s: %s",
-                      link_uri (l),
-                      rep->text);
-        for (d = t->env->list; d; d = delegation_next (d))
-            if (delegation_link (d) == l)
-                delegation_link_state (d, rep->type == LINK_UP, rep->text);
-    } else if ((d = delegation_lookup (t->env, rep->srcid)) && delegation_link (d) == l)
-        delegation_link_report (d, rep);
+    switch (rep->type) {
+        case LINK_METRICS:
+            if ((tg = find_link (t, l)))
+                take_metrics (tg, rep->obj);
+            break;
+        case LINK_UP:
+        case LINK_DOWN:
+            if (rep->type == LINK_DOWN && (tg = find_link (t, l)))
+                tg->view.have_metrics = false;
+            for (d = t->env->list; d; d = delegation_next (d))
+                if (delegation_link (d) == l)
+                    delegation_link_state (d, rep->type == LINK_UP, rep->text);
+            break;
+        default:
+            if ((d = delegation_lookup (t->env, rep->srcid))
+                && delegation_link (d) == l)
+                delegation_link_report (d, rep);
+            break;
+    }
 }
 
 struct link *targets_link (struct targets *t, const char *uri)
 {
     struct target *tg;
 
-    for (tg = t->list; tg; tg = tg->next)
-        if (!strcmp (link_uri (tg->link), uri))
-            return tg->link;
+    if ((tg = find (t, uri)))
+        return tg->link;
     if (!(tg = calloc (1, sizeof (*tg))))
         return NULL;
+    tg->view.match_time = -1.;
     if (!(tg->link = link_create (flux_get_reactor (t->env->h), uri, report_cb, t))) {
         free (tg);
         return NULL;
@@ -59,32 +107,115 @@ struct link *targets_link (struct targets *t, const char *uri)
     return tg->link;
 }
 
+void targets_configure (struct targets *t, struct delegate_conf *dc)
+{
+    struct link *l;
+
+    delegate_conf_destroy (t->conf);
+    t->conf = dc;
+    for (int i = 0; i < dc->count; i++) {
+        if (!(l = targets_link (t, dc->targets[i].uri))
+            || link_keep (l, t->metrics_interval) < 0)
+            flux_log_error (t->env->h, "delegate: %s", dc->targets[i].uri);
+    }
+}
+
+const struct delegate_conf *targets_conf (struct targets *t)
+{
+    return t->conf;
+}
+
+const char *targets_label (struct targets *t, const char *uri)
+{
+    int i = delegate_conf_find_uri (t->conf, uri);
+    return i >= 0 ? t->conf->targets[i].label : NULL;
+}
+
+void targets_view (struct targets *t, const char *uri, struct target_view *view)
+{
+    struct target *tg = find (t, uri);
+
+    memset (view, 0, sizeof (*view));
+    view->match_time = -1.;
+    if (tg) {
+        *view = tg->view;
+        view->up = link_is_up (tg->link);
+    }
+}
+
+unsigned int *targets_rr_next (struct targets *t)
+{
+    return &t->rr_next;
+}
+
+static json_t *target_query (struct targets *t, struct target *tg)
+{
+    const char *label = targets_label (t, link_uri (tg->link));
+    struct target_view *v = &tg->view;
+    int jobs = 0;
+    int tn, tc, tgpu, fn, fc, fgpu;
+
+    for (struct delegation *d = t->env->list; d; d = delegation_next (d))
+        if (delegation_link (d) == tg->link)
+            jobs++;
+    rsummary_totals (&v->total, &tn, &tc, &tgpu);
+    rsummary_totals (&v->free, &fn, &fc, &fgpu);
+    return json_pack ("{s:s? s:s s:s s:i s:b s:i s:i s:{s:i s:i s:i} s:{s:i s:i s:i}}",
+                      "label",
+                      label,
+                      "uri",
+                      link_uri (tg->link),
+                      "state",
+                      link_is_up (tg->link) ? "up" : "down",
+                      "jobs",
+                      jobs,
+                      "metrics",
+                      v->have_metrics,
+                      "pending",
+                      v->pending,
+                      "running",
+                      v->running,
+                      "free",
+                      "nodes",
+                      fn,
+                      "cores",
+                      fc,
+                      "gpus",
+                      fgpu,
+                      "total",
+                      "nodes",
+                      tn,
+                      "cores",
+                      tc,
+                      "gpus",
+                      tgpu);
+}
+
 json_t *targets_query (struct targets *t)
 {
     json_t *a = json_array ();
+    struct target *tg;
 
-    for (struct target *tg = t->list; a && tg; tg = tg->next) {
-        int jobs = 0;
-        for (struct delegation *d = t->env->list; d; d = delegation_next (d))
-            if (delegation_link (d) == tg->link)
-                jobs++;
-        (void)json_array_append_new (a,
-                                     json_pack ("{s:s s:s s:i}",
-                                                "uri",
-                                                link_uri (tg->link),
-                                                "state",
-                                                link_is_up (tg->link) ? "up" : "down",
-                                                "jobs",
-                                                jobs));
-    }
+    /* configured targets first, in order, then the others */
+    for (int i = 0; a && i < t->conf->count; i++)
+        if ((tg = find (t, t->conf->targets[i].uri)))
+            (void)json_array_append_new (a, target_query (t, tg));
+    for (tg = t->list; a && tg; tg = tg->next)
+        if (delegate_conf_find_uri (t->conf, link_uri (tg->link)) < 0)
+            (void)json_array_append_new (a, target_query (t, tg));
     return a;
 }
 
-struct targets *targets_create (struct delegation_env *env)
+struct targets *targets_create (struct delegation_env *env, double metrics_interval)
 {
     struct targets *t = calloc (1, sizeof (*t));
-    if (t)
-        t->env = env;
+
+    if (!t || !(t->conf = calloc (1, sizeof (*t->conf)))) {
+        free (t);
+        return NULL;
+    }
+    t->env = env;
+    t->metrics_interval = metrics_interval;
     return t;
 }
 
@@ -98,6 +229,7 @@ void targets_destroy (struct targets *t)
             link_destroy (tg->link);
             free (tg);
         }
+        delegate_conf_destroy (t->conf);
         free (t);
         errno = saved_errno;
     }

@@ -149,14 +149,119 @@ int delegate_uri_check (const char *uri, flux_error_t *errp)
                  uri);
 }
 
-int delegate_value_check (const char *value, flux_error_t *errp)
+static const struct {
+    const char *name;
+    enum delegate_policy policy;
+} policies[] = {
+    {"random", POLICY_RANDOM},
+    {"assign", POLICY_ASSIGN},
+    {"round_robin", POLICY_ROUND_ROBIN},
+    {"least_pending", POLICY_LEAST_PENDING},
+    {"shortest_match", POLICY_SHORTEST_MATCH},
+    {"earliest_start", POLICY_EARLIEST_START},
+};
+
+#define NPOLICIES (sizeof (policies) / sizeof (policies[0]))
+
+bool delegate_is_policy_name (const char *name)
 {
+    for (size_t i = 0; i < NPOLICIES; i++)
+        if (!strcmp (name, policies[i].name))
+            return true;
+    return false;
+}
+
+const char *delegate_policy_name (enum delegate_policy policy)
+{
+    for (size_t i = 0; i < NPOLICIES; i++)
+        if (policies[i].policy == policy)
+            return policies[i].name;
+    return "none";
+}
+
+int delegate_label_check (const char *label, flux_error_t *errp)
+{
+    if (!label || label[0] == '\0')
+        return fail (errp, "a label may not be empty");
+    if (strlen (label) > 64)
+        return fail (errp, "label '%.16s...' is longer than 64 characters", label);
+    for (const char *c = label; *c; c++) {
+        if (!isalnum ((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.')
+            return fail (errp,
+                         "label '%s' may have only letters, digits, '-', '_' and '.'",
+                         label);
+    }
+    return 0;
+}
+
+/* assign:N with N a decimal integer >= 0 */
+static int parse_assign (const char *value,
+                         const char *arg,
+                         int *np,
+                         flux_error_t *errp)
+{
+    long n = 0;
+
+    if (arg[0] == '\0')
+        return fail (errp, "%s: assign needs a target index: assign:N", value);
+    for (const char *c = arg; *c; c++) {
+        if (!isdigit ((unsigned char)*c) || n > 100000)
+            return fail (errp,
+                         "%s: the index of assign:N must be a number >= 0",
+                         value);
+        n = n * 10 + (*c - '0');
+    }
+    if (n > 100000)
+        return fail (errp, "%s: the index of assign:N must be a number >= 0", value);
+    *np = (int)n;
+    return 0;
+}
+
+int delegate_value_parse (const char *value,
+                          struct delegate_request *req,
+                          flux_error_t *errp)
+{
+    const char *colon;
+    int bad;
+
+    memset (req, 0, sizeof (*req));
+    req->text = value;
     if (!value || value[0] == '\0')
         return fail (errp,
-                     "no target given: use delegate:URI, e.g."
-                     " delegate:local:///PATH or delegate:ssh://HOST/PATH");
-    if (delegate_uri_check (value, errp) < 0)
-        return -1;
+                     "no target given: use a URI (local:///PATH,"
+                     " ssh://HOST/PATH), a policy or a configured label");
+    if (strlen (value) > DELEGATE_VALUE_MAX)
+        return fail (errp, "the target is longer than %d bytes", DELEGATE_VALUE_MAX);
+    if ((bad = find_bad_byte (value)) >= 0)
+        return fail (errp,
+                     "the target has a space, control or non-ASCII byte"
+                     " at offset %d",
+                     bad);
+    if (strstr (value, "://")) {
+        req->kind = DELEGATE_URI;
+        return delegate_uri_check (value, errp);
+    }
+    colon = strchr (value, ':');
+    if (colon && !strncmp (value, "assign", colon - value) && colon - value == 6) {
+        req->kind = DELEGATE_POLICY;
+        req->policy = POLICY_ASSIGN;
+        return parse_assign (value, colon + 1, &req->assign, errp);
+    }
+    for (size_t i = 0; i < NPOLICIES; i++) {
+        if (!strcmp (value, policies[i].name)) {
+            if (policies[i].policy == POLICY_ASSIGN)
+                return fail (errp, "assign needs a target index: assign:N");
+            req->kind = DELEGATE_POLICY;
+            req->policy = policies[i].policy;
+            return 0;
+        }
+    }
+    req->kind = DELEGATE_LABEL;
+    if (delegate_label_check (value, NULL) < 0)
+        return fail (errp,
+                     "%s: not a URI (local:///PATH, ssh://HOST/PATH),"
+                     " a policy or a label",
+                     value);
     return 0;
 }
 

@@ -2,11 +2,16 @@
 
 /* value.h - parse the value of a delegate request
  *
- * A job asks for delegation with --dependency=delegate:VALUE.  VALUE
- * names the Flux instance that should run the job, as a URI:
+ * A job asks for delegation with --dependency=delegate:VALUE or
+ * -S system.delegate=VALUE.  VALUE is read in this order:
  *
- *   local:///ABSOLUTE/PATH             a broker socket on this host
- *   ssh://[USER@]HOST[:PORT]/PATH      a broker reached through ssh
+ *   1. it contains "://": a URI
+ *        local:///ABSOLUTE/PATH           a broker socket on this host
+ *        ssh://[USER@]HOST[:PORT]/PATH    a broker reached through ssh
+ *   2. it is a policy name: random, round_robin, least_pending,
+ *      shortest_match, earliest_start, or assign:N (N >= 0)
+ *   3. otherwise the label of a configured target
+ *      (letters, digits, '-', '_' and '.')
  *
  * These functions are pure: no broker, no I/O.  Errors are written to
  * 'errp' as one line that names the value and what is wrong with it.
@@ -15,6 +20,7 @@
 #ifndef DELEGATE_VALUE_H
 #define DELEGATE_VALUE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <flux/core.h>
 
@@ -28,10 +34,48 @@
  */
 int delegate_uri_check (const char *uri, flux_error_t *errp);
 
-/* Check a delegate dependency value (the text after "delegate:").
+enum delegate_kind {
+    DELEGATE_URI,
+    DELEGATE_POLICY,
+    DELEGATE_LABEL,
+};
+
+enum delegate_policy {
+    POLICY_NONE,
+    POLICY_RANDOM,
+    POLICY_ASSIGN,
+    POLICY_ROUND_ROBIN,
+    POLICY_LEAST_PENDING,
+    POLICY_SHORTEST_MATCH,
+    POLICY_EARLIEST_START,
+};
+
+struct delegate_request {
+    enum delegate_kind kind;
+    enum delegate_policy policy;  // DELEGATE_POLICY
+    int assign;                   // POLICY_ASSIGN: the index N
+    const char *text;             // the value (not copied)
+};
+
+/* Parse a delegate value into 'req' (which points into 'value').
+ * Whether a label is configured is not checked here.
  * Return 0 if it is acceptable, else -1 with 'errp' set.
  */
-int delegate_value_check (const char *value, flux_error_t *errp);
+int delegate_value_parse (const char *value,
+                          struct delegate_request *req,
+                          flux_error_t *errp);
+
+/* Return true if 'name' is a policy name ("assign" counts as one).
+ */
+bool delegate_is_policy_name (const char *name);
+
+/* Return the policy name of 'policy' ("assign" for POLICY_ASSIGN).
+ */
+const char *delegate_policy_name (enum delegate_policy policy);
+
+/* Check the syntax of a target label.  Return 0 if valid, else -1.
+ */
+int delegate_label_check (const char *label, flux_error_t *errp);
 
 /* Parse a duration: a number of seconds, optionally followed by one of
  * the suffixes ms, s, m, h, d (Flux Standard Duration).  It must be

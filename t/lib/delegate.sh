@@ -8,7 +8,7 @@
 #   test_under_flux 2 "$@"       # re-run this script in flux start --test-size=2
 #   . /usr/share/sharness/sharness.sh
 #
-#   start_instance NAME          child instance (a job of the test instance);
+#   start_instance NAME [CORES]  child instance (a job of the test instance);
 #                                sets NAME (its local:// URI) and NAME_ID
 #   on URI CMD...                run a flux command against instance URI
 #   load_plugin URI [KEY=VAL]    load delegate.so into instance URI
@@ -38,8 +38,9 @@ on () {
 }
 
 start_instance () {
-    local name=$1 id uri i
-    id=$(flux submit -n1 -c1 --job-name="$name" flux start sleep inf) || return 1
+    local name=$1 cores=${2:-1} id uri i
+    id=$(flux submit -n1 -c"$cores" --job-name="$name" flux start sleep inf) ||
+        return 1
     uri=$(flux uri --local --wait "$id") || return 1
     for i in $(seq 1 300); do
         on "$uri" flux getattr size >/dev/null 2>&1 && break

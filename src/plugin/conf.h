@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-3.0 */
+
+/* conf.h - the targets configured for this instance
+ *
+ * In the instance configuration (TOML, flux config load):
+ *
+ *   [[delegate]]                  # one table per target, in order
+ *   uri = "ssh://login1/run/flux/local"
+ *   label = "cluster-a"           # optional
+ *
+ * or the older form
+ *
+ *   delegate = ["URI0", "URI1"]
+ *
+ * A target's index is its position (0, 1, ...).  Labels use letters,
+ * digits, '-', '_' and '.'; a label may not be a policy name nor repeat
+ * another.  Pure functions: no broker.
+ */
+
+#ifndef DELEGATE_CONF_H
+#define DELEGATE_CONF_H
+
+#include <jansson.h>
+#include <flux/core.h>
+
+struct target_conf {
+    char *uri;
+    char *label;  // NULL if none
+};
+
+struct delegate_conf {
+    int count;
+    struct target_conf *targets;
+};
+
+/* Parse the "delegate" key of the instance configuration 'conf' (the
+ * whole configuration object; no "delegate" key means no targets).
+ * Return a new configuration, or NULL with 'errp' naming the key and the
+ * problem.
+ */
+struct delegate_conf *delegate_conf_parse (json_t *conf, flux_error_t *errp);
+
+void delegate_conf_destroy (struct delegate_conf *dc);
+
+/* Return a copy of 'dc' (NULL on ENOMEM).
+ */
+struct delegate_conf *delegate_conf_copy (const struct delegate_conf *dc);
+
+/* Index of the target with 'label' (or 'uri'), or -1.
+ */
+int delegate_conf_find_label (const struct delegate_conf *dc, const char *label);
+int delegate_conf_find_uri (const struct delegate_conf *dc, const char *uri);
+
+#endif /* !DELEGATE_CONF_H */
+
+// vi:ts=4 sw=4 expandtab

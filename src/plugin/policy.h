@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: LGPL-3.0 */
+
+/* policy.h - routing policies: pure functions over a snapshot of targets
+ *
+ *   random          any target not tried yet (those up first)
+ *   assign:N        target N; on failover the next ones in
+ *                   configuration order after N, wrapping around
+ *   round_robin     the next target after the one chosen last
+ *   least_pending   the fewest pending jobs
+ *   shortest_match  the lowest Fluxion match time where known,
+ *                   else as least_pending
+ *   earliest_start  only targets whose resources could ever hold the job;
+ *                   among them those whose free resources can start it
+ *                   now first, then the fewest pending jobs
+ *
+ * Ties go to the lowest index.  A target without metrics yet counts as
+ * having no pending jobs and, for earliest_start, as possibly able to
+ * hold the job but not to start it now.
+ */
+
+#ifndef DELEGATE_POLICY_H
+#define DELEGATE_POLICY_H
+
+#include <stdbool.h>
+#include <flux/core.h>
+
+#include "rsummary.h"
+#include "value.h"
+
+struct target_view {
+    bool up;
+    bool have_metrics;
+    int pending;
+    int running;
+    double match_time;  // seconds; < 0 if not known
+    struct rsummary total;
+    struct rsummary free;
+};
+
+struct policy_input {
+    const struct delegate_request *req;  // kind DELEGATE_POLICY
+    const struct target_view *targets;
+    int count;
+    const bool *tried;  // count entries
+    const struct job_shape *shape;
+    unsigned int random;    // a random number, for POLICY_RANDOM
+    unsigned int *rr_next;  // POLICY_ROUND_ROBIN state, updated
+};
+
+/* Return the index of the chosen target, or -1 with 'errp' set (no
+ * target left, assign:N out of range, no target can hold the job).
+ */
+int policy_choose (const struct policy_input *in, flux_error_t *errp);
+
+#endif /* !DELEGATE_POLICY_H */
+
+// vi:ts=4 sw=4 expandtab

@@ -1,0 +1,208 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-3.0
+
+test_description='delegate.so: configured targets, labels, policies and
+failover'
+
+. "${DELEGATE_TEST_LIB:-$(dirname "$0")/lib}/delegate.sh"
+test_under_flux 2 "$@"
+. /usr/share/sharness/sharness.sh
+
+# the label a job was delegated to
+target_of () {
+    event_context $A $1 delegate::submit label
+}
+
+test_expect_success 'start source A and targets B, C, D; configure them' '
+    start_instance A &&
+    start_instance B &&
+    start_instance C &&
+    start_instance D &&
+    cat >targets.toml <<-EOT &&
+	[[delegate]]
+	uri = "$B"
+	label = "b"
+	[[delegate]]
+	uri = "$C"
+	label = "c"
+	[[delegate]]
+	uri = "$D"
+	label = "d"
+	EOT
+    on $A flux config load targets.toml &&
+    load_plugin $A metrics-interval=0.5s
+'
+test_expect_success 'a job sent by label runs on that target' '
+    id=$(on $A flux submit --dependency=delegate:c true) &&
+    wait_event $A $id clean &&
+    test "$(target_of $id)" = "c" &&
+    test "$(event_context $A $id delegate::submit uri)" = "$C" &&
+    test "$(event_context $A $id delegate::submit attempt)" = "1" &&
+    test "$(job_result $A $id)" = "COMPLETED 0"
+'
+test_expect_success 'a URI equal to a configured one is that target' '
+    id=$(on $A flux submit --dependency=delegate:$D true) &&
+    wait_event $A $id clean &&
+    test "$(target_of $id)" = "d"
+'
+test_expect_success '-S system.delegate=VALUE works like the dependency' '
+    id=$(on $A flux submit -S system.delegate=b true) &&
+    wait_event $A $id clean &&
+    test "$(target_of $id)" = "b" &&
+    test "$(job_result $A $id)" = "COMPLETED 0"
+'
+test_expect_success 'both forms at once are refused' '
+    test_must_fail on $A flux submit -S system.delegate=b \
+        --dependency=delegate:c true 2>err &&
+    grep "not both" err
+'
+test_expect_success 'an unknown label is refused and the labels listed' '
+    test_must_fail on $A flux submit --dependency=delegate:nope true 2>err &&
+    grep "unknown target label .nope. (configured labels: b, c, d)" err
+'
+test_expect_success 'a non-string system.delegate is refused' '
+    test_must_fail on $A flux submit -S system.delegate=42 true 2>err &&
+    grep "must be a string" err
+'
+test_expect_success 'a malformed assign is refused' '
+    test_must_fail on $A flux submit --dependency=delegate:assign:x true 2>err &&
+    grep "assign:N must be a number" err
+'
+test_expect_success 'assign:N sends to the Nth target' '
+    id=$(on $A flux submit --dependency=delegate:assign:2 true) &&
+    wait_event $A $id clean &&
+    test "$(target_of $id)" = "d"
+'
+test_expect_success 'assign:N out of range: DelegationFailure with the range' '
+    id=$(on $A flux submit --dependency=delegate:assign:7 true) &&
+    wait_event $A $id clean &&
+    on $A flux job eventlog $id |
+        grep "DelegationFailure.*assign:7 is out of range.* 0 to 2"
+'
+test_expect_success 'round_robin goes around the targets' '
+    for i in 1 2 3; do
+        id=$(on $A flux submit --dependency=delegate:round_robin true) &&
+        wait_event $A $id clean &&
+        target_of $id >>rr.out || return 1
+    done &&
+    test "$(sort rr.out | uniq | wc -l)" = 3
+'
+test_expect_success 'random picks a configured target' '
+    id=$(on $A flux submit --dependency=delegate:random true) &&
+    wait_event $A $id clean &&
+    grep -x "$(target_of $id)" <<-EOT
+	b
+	c
+	d
+	EOT
+'
+test_expect_success 'flux bulksubmit with system.delegate=assign:{seq}' '
+    on $A flux bulksubmit -S system.delegate=assign:{seq} true ::: 0 1 2 \
+        >bulk.ids &&
+    for id in $(cat bulk.ids); do
+        wait_event $A $id clean &&
+        target_of $id >>bulk.out || return 1
+    done &&
+    test "$(cat bulk.out | sort | tr "\n" " ")" = "b c d "
+'
+test_expect_success 'least_pending avoids a loaded target' '
+    on $B flux submit -n1 -c1 sleep inf >/dev/null &&
+    on $B flux submit -n1 -c1 sleep inf >/dev/null &&
+    on $C flux submit -n1 -c1 sleep inf >/dev/null &&
+    on $C flux submit -n1 -c1 sleep inf >/dev/null &&
+    sleep 2 &&
+    id=$(on $A flux submit --dependency=delegate:least_pending true) &&
+    wait_event $A $id clean &&
+    test "$(target_of $id)" = "d"
+'
+test_expect_success 'shortest_match without Fluxion acts as least_pending' '
+    id=$(on $A flux submit --dependency=delegate:shortest_match true) &&
+    wait_event $A $id clean &&
+    test "$(target_of $id)" = "d"
+'
+test_expect_success 'earliest_start prefers a target that can start the job now' '
+    id=$(on $A flux submit --dependency=delegate:earliest_start true) &&
+    wait_event $A $id clean &&
+    test "$(target_of $id)" = "d"
+'
+test_expect_success 'earliest_start: a job no target can hold fails' '
+    id=$(on $A flux submit --dependency=delegate:earliest_start -N3 true) &&
+    wait_event $A $id clean &&
+    on $A flux job eventlog $id | grep "DelegationFailure.*no target can hold"
+'
+test_expect_success 'unload the targets' '
+    for t in $B $C $D; do on $t flux cancel --all || return 1; done
+'
+test_expect_success 'failover: a target that refuses sends the job to the next' '
+    printf "[policy.limits]\nduration = \"1m\"\n" | on $B flux config load &&
+    id=$(on $A flux submit --dependency=delegate:assign:0 -t 1h true) &&
+    wait_event $A $id clean &&
+    test "$(job_result $A $id)" = "COMPLETED 0" &&
+    test "$(on $A flux job eventlog $id | grep -c delegate::submit)" = 1 &&
+    test "$(target_of $id)" = "c" &&
+    test "$(event_context $A $id delegate::submit attempt)" = "2"
+'
+test_expect_success 'failover down the chain; all fail: the note lists each' '
+    printf "[policy.limits]\nduration = \"1m\"\n" | on $C flux config load &&
+    printf "[policy.limits]\nduration = \"1m\"\n" | on $D flux config load &&
+    id=$(on $A flux submit --dependency=delegate:assign:1 -t 1h true) &&
+    wait_event $A $id clean &&
+    on $A flux job eventlog $id >log.allfail &&
+    grep "DelegationFailure.*all targets failed: b ($B): submission refused" \
+        log.allfail &&
+    grep "c ($C): submission refused" log.allfail &&
+    grep "d ($D): submission refused" log.allfail &&
+    for t in $B $C $D; do on $t flux config load </dev/null || return 1; done
+'
+test_expect_success 'a job that named a label never moves elsewhere' '
+    printf "[policy.limits]\nduration = \"1m\"\n" | on $C flux config load &&
+    id=$(on $A flux submit --dependency=delegate:c -t 1h true) &&
+    wait_event $A $id clean &&
+    on $A flux job eventlog $id | grep "DelegationFailure.*note=\"$C: submission" &&
+    on $C flux config load </dev/null
+'
+test_expect_success 'an invalid configuration is refused, the old one stays' '
+    cat >bad.toml <<-EOT &&
+	[[delegate]]
+	uri = "$B"
+	label = "random"
+	EOT
+    test_must_fail on $A flux config load bad.toml 2>err &&
+    grep "delegate\[0\].label: .random. is a policy name" err &&
+    id=$(on $A flux submit --dependency=delegate:c true) &&
+    wait_event $A $id clean &&
+    test "$(target_of $id)" = "c"
+'
+test_expect_success 'a duplicate label is refused' '
+    cat >dup.toml <<-EOT &&
+	[[delegate]]
+	uri = "$B"
+	label = "x"
+	[[delegate]]
+	uri = "$C"
+	label = "x"
+	EOT
+    test_must_fail on $A flux config load dup.toml 2>err &&
+    grep "delegate\[1\].label: .x. is used twice" err
+'
+test_expect_success 'the legacy form delegate = [URIs] is picked up live' '
+    echo "delegate = [\"$D\", \"$B\"]" >legacy.toml &&
+    on $A flux config load legacy.toml &&
+    id=$(on $A flux submit --dependency=delegate:assign:0 true) &&
+    wait_event $A $id clean &&
+    test "$(event_context $A $id delegate::submit uri)" = "$D" &&
+    test_must_fail on $A flux submit --dependency=delegate:c true
+'
+test_expect_success 'jobtap query lists the configured targets with metrics' '
+    on $A flux config load targets.toml &&
+    sleep 1 &&
+    on $A flux jobtap query delegate.so >q.json &&
+    jq -e ".targets[0].label == \"b\" and .targets[0].state == \"up\"" q.json &&
+    jq -e ".targets[0].total.cores == 1" q.json
+'
+test_expect_success 'clean up' '
+    for t in $B $C $D; do on $t flux cancel --all; done;
+    flux cancel --all &&
+    flux job wait-event -t 30 $A_ID clean
+'
+test_done
