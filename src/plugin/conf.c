@@ -12,18 +12,11 @@
 #include <string.h>
 
 #include "conf.h"
+#include "errfmt.h"
 #include "value.h"
 
-static void *fail (flux_error_t *errp, const char *fmt, ...)
-{
-    if (errp) {
-        va_list ap;
-        va_start (ap, fmt);
-        vsnprintf (errp->text, sizeof (errp->text), fmt, ap);
-        va_end (ap);
-    }
-    return NULL;
-}
+/* errfmt() for functions that return a pointer */
+#define fail(errp, ...) (errfmt ((errp), __VA_ARGS__), NULL)
 
 void delegate_conf_destroy (struct delegate_conf *dc)
 {

@@ -9,18 +9,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "errfmt.h"
 #include "policy.h"
-
-static int fail (flux_error_t *errp, const char *fmt, ...)
-{
-    if (errp) {
-        va_list ap;
-        va_start (ap, fmt);
-        vsnprintf (errp->text, sizeof (errp->text), fmt, ap);
-        va_end (ap);
-    }
-    return -1;
-}
 
 static bool open_for (const struct policy_input *in, int i)
 {
@@ -54,12 +44,12 @@ static int choose_assign (const struct policy_input *in, flux_error_t *errp)
 
     if (n >= in->count)
         return in->count == 0
-                   ? fail (errp, "assign:%d: no targets are configured", n)
-                   : fail (errp,
-                           "assign:%d is out of range: the configured targets"
-                           " are 0 to %d",
-                           n,
-                           in->count - 1);
+                   ? errfmt (errp, "assign:%d: no targets are configured", n)
+                   : errfmt (errp,
+                             "assign:%d is out of range: the configured targets"
+                             " are 0 to %d",
+                             n,
+                             in->count - 1);
     return next_untried (in, n);
 }
 
@@ -156,13 +146,13 @@ static int choose_earliest_start (const struct policy_input *in, flux_error_t *e
         }
     }
     if (best < 0 && candidates > 0)
-        return fail (errp,
-                     "no target can hold the job (%d node(s), %d slot(s) of"
-                     " %d core(s) and %d GPU(s))",
-                     in->shape->nnodes,
-                     in->shape->nslots,
-                     in->shape->cores,
-                     in->shape->gpus);
+        return errfmt (errp,
+                       "no target can hold the job (%d node(s), %d slot(s) of"
+                       " %d core(s) and %d GPU(s))",
+                       in->shape->nnodes,
+                       in->shape->nslots,
+                       in->shape->cores,
+                       in->shape->gpus);
     return best;
 }
 
@@ -171,7 +161,7 @@ int policy_choose (const struct policy_input *in, flux_error_t *errp)
     int i = -1;
 
     if (in->count == 0)
-        return fail (errp, "no targets are configured");
+        return errfmt (errp, "no targets are configured");
     switch (in->req->policy) {
         case POLICY_ASSIGN:
             if ((i = choose_assign (in, errp)) < 0 && in->req->assign >= in->count)
@@ -194,10 +184,10 @@ int policy_choose (const struct policy_input *in, flux_error_t *errp)
                 return -1;
             break;
         case POLICY_NONE:
-            return fail (errp, "no policy given");
+            return errfmt (errp, "no policy given");
     }
     if (i < 0)
-        return fail (errp, "every target has been tried");
+        return errfmt (errp, "every target has been tried");
     return i;
 }
 

@@ -12,6 +12,7 @@
 
 #include <flux/idset.h>
 
+#include "errfmt.h"
 #include "rsummary.h"
 
 struct node {
@@ -27,13 +28,6 @@ struct nodes {
     struct node *v;
     unsigned int n;
 };
-
-static int error (flux_error_t *errp, const char *msg)
-{
-    if (errp)
-        snprintf (errp->text, sizeof (errp->text), "%s", msg);
-    return -1;
-}
 
 static int grow (struct nodes *ns, unsigned int rank)
 {
@@ -76,7 +70,7 @@ static int mark (struct nodes *ns, json_t *R, enum mark how, flux_error_t *errp)
         return 0;
     if (json_unpack (R, "{s:{s:o}}", "execution", "R_lite", &R_lite) < 0
         || !json_is_array (R_lite))
-        return error (errp, "R has no execution.R_lite array");
+        return errfmt (errp, "R has no execution.R_lite array");
     json_array_foreach (R_lite, i, entry)
     {
         const char *ranks = NULL;
@@ -86,14 +80,14 @@ static int mark (struct nodes *ns, json_t *R, enum mark how, flux_error_t *errp)
 
         if (json_unpack (entry, "{s:s s?o}", "rank", &ranks, "children", &children) < 0
             || !(ids = idset_decode (ranks)))
-            return error (errp, "R_lite entry has no valid rank idset");
+            return errfmt (errp, "R_lite entry has no valid rank idset");
         cores = count_ids (children, "core");
         gpus = count_ids (children, "gpu");
         for (unsigned int r = idset_first (ids); r != IDSET_INVALID_ID;
              r = idset_next (ids, r)) {
             if (grow (ns, r) < 0) {
                 idset_destroy (ids);
-                return error (errp, "R rank out of range");
+                return errfmt (errp, "R rank out of range");
             }
             if (how == MARK_ALL) {
                 ns->v[r].present = true;
@@ -150,7 +144,7 @@ int rsummary_from_R (json_t *all,
 
     memset (rs, 0, sizeof (*rs));
     if (!all) {
-        error (errp, "no R given");
+        errfmt (errp, "no R given");
         goto out;
     }
     if (mark (&ns, all, MARK_ALL, errp) < 0
@@ -283,23 +277,23 @@ int job_shape_from_jobspec (json_t *jobspec, struct job_shape *s, flux_error_t *
 
     memset (s, 0, sizeof (*s));
     if (!type)
-        return error (errp, "jobspec has no resources");
+        return errfmt (errp, "jobspec has no resources");
     if (!strcmp (type, "node")) {
         json_t *slot = json_array_get (json_object_get (top, "with"), 0);
         const char *stype = json_string_value (json_object_get (slot, "type"));
         if ((s->nnodes = count_of (top)) < 0 || !stype || strcmp (stype, "slot") != 0
             || slot_parse (slot, s) < 0)
-            return error (errp, "cannot read the node and slot counts of the jobspec");
+            return errfmt (errp, "cannot read the node and slot counts of the jobspec");
         if ((long)s->nslots * s->nnodes >= 1000000)
-            return error (errp,
-                          "cannot read the node and slot counts of the jobspec: too "
-                          "many slots");
+            return errfmt (errp,
+                           "cannot read the node and slot counts of the jobspec: too "
+                           "many slots");
         s->nslots *= s->nnodes;  // slots per node in jobspec, in total here
         return 0;
     }
     if (!strcmp (type, "slot") && slot_parse (top, s) == 0)
         return 0;
-    return error (errp, "cannot read the slot counts of the jobspec");
+    return errfmt (errp, "cannot read the slot counts of the jobspec");
 }
 
 // vi:ts=4 sw=4 expandtab

@@ -13,18 +13,8 @@
 #include <ctype.h>
 #include <stdbool.h>
 
+#include "errfmt.h"
 #include "value.h"
-
-static int fail (flux_error_t *errp, const char *fmt, ...)
-{
-    if (errp) {
-        va_list ap;
-        va_start (ap, fmt);
-        vsnprintf (errp->text, sizeof (errp->text), fmt, ap);
-        va_end (ap);
-    }
-    return -1;
-}
 
 /* Printable ASCII only: no spaces, no control bytes, no bytes >= 0x80
  * (which also keeps out text that is not UTF-8).
@@ -54,12 +44,12 @@ static bool is_scheme (const char *s, size_t len)
 static int check_local (const char *uri, const char *path, flux_error_t *errp)
 {
     if (path[0] != '/')
-        return fail (errp,
-                     "%s: a local URI needs an absolute socket path"
-                     " (local:///PATH)",
-                     uri);
+        return errfmt (errp,
+                       "%s: a local URI needs an absolute socket path"
+                       " (local:///PATH)",
+                       uri);
     if (path[1] == '\0')
-        return fail (errp, "%s: the socket path is missing", uri);
+        return errfmt (errp, "%s: the socket path is missing", uri);
     return 0;
 }
 
@@ -71,16 +61,16 @@ static int check_port (const char *uri,
     long n = 0;
 
     if (len == 0 || len > 5)
-        return fail (errp, "%s: the ssh port must be a number from 1 to 65535", uri);
+        return errfmt (errp, "%s: the ssh port must be a number from 1 to 65535", uri);
     for (size_t i = 0; i < len; i++) {
         if (!isdigit ((unsigned char)port[i]))
-            return fail (errp,
-                         "%s: the ssh port must be a number from 1 to 65535",
-                         uri);
+            return errfmt (errp,
+                           "%s: the ssh port must be a number from 1 to 65535",
+                           uri);
         n = n * 10 + (port[i] - '0');
     }
     if (n < 1 || n > 65535)
-        return fail (errp, "%s: the ssh port must be a number from 1 to 65535", uri);
+        return errfmt (errp, "%s: the ssh port must be a number from 1 to 65535", uri);
     return 0;
 }
 
@@ -95,13 +85,13 @@ static int check_ssh (const char *uri, const char *rest, flux_error_t *errp)
     size_t hostlen;
 
     if (!slash)
-        return fail (errp,
-                     "%s: an ssh URI needs a host and a socket path"
-                     " (ssh://[USER@]HOST[:PORT]/PATH)",
-                     uri);
+        return errfmt (errp,
+                       "%s: an ssh URI needs a host and a socket path"
+                       " (ssh://[USER@]HOST[:PORT]/PATH)",
+                       uri);
     if ((at = memchr (rest, '@', slash - rest))) {
         if (at == rest)
-            return fail (errp, "%s: the user name before '@' is empty", uri);
+            return errfmt (errp, "%s: the user name before '@' is empty", uri);
         host = at + 1;
     }
     hostlen = slash - host;
@@ -111,9 +101,9 @@ static int check_ssh (const char *uri, const char *rest, flux_error_t *errp)
         hostlen = colon - host;
     }
     if (hostlen == 0)
-        return fail (errp, "%s: the host name is missing", uri);
+        return errfmt (errp, "%s: the host name is missing", uri);
     if (slash[1] == '\0')
-        return fail (errp, "%s: the socket path is missing", uri);
+        return errfmt (errp, "%s: the socket path is missing", uri);
     return 0;
 }
 
@@ -123,30 +113,30 @@ int delegate_uri_check (const char *uri, flux_error_t *errp)
     int bad;
 
     if (!uri || uri[0] == '\0')
-        return fail (errp, "the target URI is empty");
+        return errfmt (errp, "the target URI is empty");
     if (strlen (uri) > DELEGATE_VALUE_MAX)
-        return fail (errp,
-                     "the target URI is longer than %d bytes",
-                     DELEGATE_VALUE_MAX);
+        return errfmt (errp,
+                       "the target URI is longer than %d bytes",
+                       DELEGATE_VALUE_MAX);
     if ((bad = find_bad_byte (uri)) >= 0)
-        return fail (errp,
-                     "the target URI has a space, control or non-ASCII byte"
-                     " at offset %d",
-                     bad);
+        return errfmt (errp,
+                       "the target URI has a space, control or non-ASCII byte"
+                       " at offset %d",
+                       bad);
     if (!(sep = strstr (uri, "://")) || !is_scheme (uri, sep - uri))
-        return fail (errp,
-                     "%s: not a URI: expected local:///PATH or"
-                     " ssh://[USER@]HOST[:PORT]/PATH",
-                     uri);
+        return errfmt (errp,
+                       "%s: not a URI: expected local:///PATH or"
+                       " ssh://[USER@]HOST[:PORT]/PATH",
+                       uri);
     if (!strncmp (uri, "local://", 8))
         return check_local (uri, sep + 3, errp);
     if (!strncmp (uri, "ssh://", 6))
         return check_ssh (uri, sep + 3, errp);
-    return fail (errp,
-                 "%s: unsupported URI scheme '%.*s' (use local:// or ssh://)",
-                 uri,
-                 (int)(sep - uri),
-                 uri);
+    return errfmt (errp,
+                   "%s: unsupported URI scheme '%.*s' (use local:// or ssh://)",
+                   uri,
+                   (int)(sep - uri),
+                   uri);
 }
 
 static const struct {
@@ -182,14 +172,14 @@ const char *delegate_policy_name (enum delegate_policy policy)
 int delegate_label_check (const char *label, flux_error_t *errp)
 {
     if (!label || label[0] == '\0')
-        return fail (errp, "a label may not be empty");
+        return errfmt (errp, "a label may not be empty");
     if (strlen (label) > 64)
-        return fail (errp, "label '%.16s...' is longer than 64 characters", label);
+        return errfmt (errp, "label '%.16s...' is longer than 64 characters", label);
     for (const char *c = label; *c; c++) {
         if (!isalnum ((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.')
-            return fail (errp,
-                         "label '%s' may have only letters, digits, '-', '_' and '.'",
-                         label);
+            return errfmt (errp,
+                           "label '%s' may have only letters, digits, '-', '_' and '.'",
+                           label);
     }
     return 0;
 }
@@ -203,16 +193,16 @@ static int parse_assign (const char *value,
     long n = 0;
 
     if (arg[0] == '\0')
-        return fail (errp, "%s: assign needs a target index: assign:N", value);
+        return errfmt (errp, "%s: assign needs a target index: assign:N", value);
     for (const char *c = arg; *c; c++) {
         if (!isdigit ((unsigned char)*c) || n > 100000)
-            return fail (errp,
-                         "%s: the index of assign:N must be a number >= 0",
-                         value);
+            return errfmt (errp,
+                           "%s: the index of assign:N must be a number >= 0",
+                           value);
         n = n * 10 + (*c - '0');
     }
     if (n > 100000)
-        return fail (errp, "%s: the index of assign:N must be a number >= 0", value);
+        return errfmt (errp, "%s: the index of assign:N must be a number >= 0", value);
     *np = (int)n;
     return 0;
 }
@@ -227,16 +217,16 @@ int delegate_value_parse (const char *value,
     memset (req, 0, sizeof (*req));
     req->text = value;
     if (!value || value[0] == '\0')
-        return fail (errp,
-                     "no target given: use a URI (local:///PATH,"
-                     " ssh://HOST/PATH), a policy or a configured label");
+        return errfmt (errp,
+                       "no target given: use a URI (local:///PATH,"
+                       " ssh://HOST/PATH), a policy or a configured label");
     if (strlen (value) > DELEGATE_VALUE_MAX)
-        return fail (errp, "the target is longer than %d bytes", DELEGATE_VALUE_MAX);
+        return errfmt (errp, "the target is longer than %d bytes", DELEGATE_VALUE_MAX);
     if ((bad = find_bad_byte (value)) >= 0)
-        return fail (errp,
-                     "the target has a space, control or non-ASCII byte"
-                     " at offset %d",
-                     bad);
+        return errfmt (errp,
+                       "the target has a space, control or non-ASCII byte"
+                       " at offset %d",
+                       bad);
     if (strstr (value, "://")) {
         req->kind = DELEGATE_URI;
         return delegate_uri_check (value, errp);
@@ -250,7 +240,7 @@ int delegate_value_parse (const char *value,
     for (size_t i = 0; i < NPOLICIES; i++) {
         if (!strcmp (value, policies[i].name)) {
             if (policies[i].policy == POLICY_ASSIGN)
-                return fail (errp, "assign needs a target index: assign:N");
+                return errfmt (errp, "assign needs a target index: assign:N");
             req->kind = DELEGATE_POLICY;
             req->policy = policies[i].policy;
             return 0;
@@ -258,10 +248,10 @@ int delegate_value_parse (const char *value,
     }
     req->kind = DELEGATE_LABEL;
     if (delegate_label_check (value, NULL) < 0)
-        return fail (errp,
-                     "%s: not a URI (local:///PATH, ssh://HOST/PATH),"
-                     " a policy or a label",
-                     value);
+        return errfmt (errp,
+                       "%s: not a URI (local:///PATH, ssh://HOST/PATH),"
+                       " a policy or a label",
+                       value);
     return 0;
 }
 
