@@ -10,16 +10,7 @@
 
 #include "src/plugin/conf.h"
 #include "tap.h"
-
-static json_t *load (const char *s)
-{
-    json_t *o = json_loads (s, 0, NULL);
-    if (!o) {
-        printf ("Bail out! bad test JSON: %s\n", s);
-        exit (1);
-    }
-    return o;
-}
+#include "tap_json.h"
 
 /* Parse 's', first in a child process so that a crash in the parser
  * fails the test points that use it rather than the whole program:

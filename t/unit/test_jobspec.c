@@ -9,16 +9,7 @@
 
 #include "src/plugin/jobspec.h"
 #include "tap.h"
-
-static json_t *load (const char *s)
-{
-    json_t *o = json_loads (s, 0, NULL);
-    if (!o) {
-        printf ("Bail out! bad test JSON: %s\n", s);
-        exit (1);
-    }
-    return o;
-}
+#include "tap_json.h"
 
 static const char *current_js =
     "{\"version\":1,\"resources\":[],\"tasks\":[],"

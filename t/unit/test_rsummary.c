@@ -9,16 +9,7 @@
 
 #include "src/plugin/rsummary.h"
 #include "tap.h"
-
-static json_t *load (const char *s)
-{
-    json_t *o = json_loads (s, 0, NULL);
-    if (!o) {
-        printf ("Bail out! bad test JSON: %s\n", s);
-        exit (1);
-    }
-    return o;
-}
+#include "tap_json.h"
 
 /* An RFC 20 R with the R_lite entries 'R_lite' (a JSON array).
  */
