@@ -101,6 +101,48 @@ test_expect_success 'no job of the source ran on C' '
     sleep 1 &&
     test -z "$(on $C flux jobs -a -n -o {id})"
 '
+# The copy reaches C's socket while C is stopped; the connection then
+# drops before C answers.  When C resumes it creates the job: held, so it
+# cannot run, and found by its origin and cancelled.
+test_expect_success 'a submission whose answer was lost: failover to B' '
+    cat >ssh-targets.toml <<-EOT &&
+	[[delegate]]
+	uri = "$C_SSH"
+	label = "c"
+	[[delegate]]
+	uri = "$B_SSH"
+	label = "b"
+	EOT
+    on $A flux config load ssh-targets.toml &&
+    on $C flux jobs -a -n -o {id} >c.before &&
+    kill -STOP $C_PID &&
+    test_when_finished "kill -CONT $C_PID" &&
+    lost=$(on $A flux submit --dependency=delegate:assign:0 true) &&
+    sleep 1 &&
+    pkill -f "ssh_config.*flux relay ${C#local://}" &&
+    wait_event $A $lost clean 15 &&
+    test "$(job_result $A $lost)" = "COMPLETED 0" &&
+    test "$(event_context $A $lost delegate::submit label)" = b &&
+    test "$(event_context $A $lost delegate::submit attempt)" = 2 &&
+    on $A flux job eventlog $lost >log.lost &&
+    grep "delegate::failover.*note=\"connection lost before the target answered\"" \
+        log.lost
+'
+test_expect_success 'when C answers again, the orphan is found and cancelled' '
+    kill -CONT $C_PID &&
+    srcid=$(on $A flux job id --to=dec $lost) &&
+    for i in $(seq 1 150); do
+        on $C flux jobs -a -n -o {id} >c.after &&
+        rid=$(grep -vxFf c.before c.after) &&
+        on $C flux job wait-event -t 0.2 $rid clean 2>/dev/null && break
+        sleep 0.2
+    done &&
+    on $C flux job info $rid jobspec |
+        jq -e ".attributes.system.delegate_origin.jobid == $srcid" &&
+    on $C flux job eventlog $rid >log.orphan &&
+    grep "type=\"cancel\".*orphan of source job $srcid" log.orphan &&
+    ! grep -w start log.orphan
+'
 test_expect_success 'clean up' '
     sshd_stop &&
     rm -rf "$sshd_dir" &&

@@ -5,7 +5,7 @@ test_description='delegate.so: configured targets, labels, policies and
 failover'
 
 . "${DELEGATE_TEST_LIB:-$(dirname "$0")/lib}/delegate.sh"
-test_under_flux 2 "$@"
+test_under_flux 3 "$@"
 . /usr/share/sharness/sharness.sh
 
 # the label a job was delegated to
@@ -13,7 +13,21 @@ target_of () {
     event_context $A $1 delegate::submit label
 }
 
-test_expect_success 'start source A and targets B, C, D; configure them' '
+# wait until the plugin in instance $1 has metrics for target label $2
+wait_metrics () {
+    for i in $(seq 1 100); do
+        on $1 flux jobtap query delegate.so |
+            jq -e ".targets[] | select(.label == \"$2\" and .total != null)
+                   | .total.cores > 0" >/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# E first: the scheduler spreads jobs over the ranks, and E needs a
+# whole one (2 cores)
+test_expect_success 'start source A and targets B, C, D (1 core), E (2 cores)' '
+    start_instance E 2 &&
     start_instance A &&
     start_instance B &&
     start_instance C &&
@@ -30,7 +44,7 @@ test_expect_success 'start source A and targets B, C, D; configure them' '
 	label = "d"
 	EOT
     on $A flux config load targets.toml &&
-    load_plugin $A metrics-interval=0.5s
+    load_plugin $A metrics-interval=0.5s link-timeout=3s
 '
 test_expect_success 'a job sent by label runs on that target' '
     id=$(on $A flux submit --dependency=delegate:c true) &&
@@ -130,6 +144,19 @@ test_expect_success 'earliest_start: a job no target can hold fails' '
     wait_event $A $id clean &&
     on $A flux job eventlog $id | grep "DelegationFailure.*no target can hold"
 '
+test_expect_success 'earliest_start: a job only one target can hold goes there' '
+    cp targets.toml wide.toml &&
+    printf "[[delegate]]\nuri = \"%s\"\nlabel = \"e\"\n" "$E" >>wide.toml &&
+    on $A flux config load wide.toml &&
+    wait_metrics $A e &&
+    test "$(on $A flux jobtap query delegate.so |
+        jq ".targets[] | select(.label == \"e\") | .total.cores")" = 2 &&
+    id=$(on $A flux submit --dependency=delegate:earliest_start -n1 -c2 true) &&
+    wait_event $A $id clean &&
+    test "$(job_result $A $id)" = "COMPLETED 0" &&
+    test "$(target_of $id)" = "e" &&
+    on $A flux config load targets.toml
+'
 test_expect_success 'unload the targets' '
     for t in $B $C $D; do on $t flux cancel --all || return 1; done
 '
@@ -140,7 +167,9 @@ test_expect_success 'failover: a target that refuses sends the job to the next' 
     test "$(job_result $A $id)" = "COMPLETED 0" &&
     test "$(on $A flux job eventlog $id | grep -c delegate::submit)" = 1 &&
     test "$(target_of $id)" = "c" &&
-    test "$(event_context $A $id delegate::submit attempt)" = "2"
+    test "$(event_context $A $id delegate::submit attempt)" = "2" &&
+    test "$(event_context $A $id delegate::failover label)" = "b" &&
+    event_context $A $id delegate::failover note | grep "submission refused"
 '
 test_expect_success 'failover down the chain; all fail: the note lists each' '
     printf "[policy.limits]\nduration = \"1m\"\n" | on $C flux config load &&
@@ -153,6 +182,34 @@ test_expect_success 'failover down the chain; all fail: the note lists each' '
     grep "c ($C): submission refused" log.allfail &&
     grep "d ($D): submission refused" log.allfail &&
     for t in $B $C $D; do on $t flux config load </dev/null || return 1; done
+'
+test_expect_success 'failover past a target that hangs after first contact' '
+    C_PID=$(broker_pid $C) &&
+    on $C flux jobs -a -n -o {id} >c.before &&
+    kill -STOP $C_PID &&
+    test_when_finished "kill -CONT $C_PID" &&
+    id=$(on $A flux submit --dependency=delegate:assign:1 true) &&
+    wait_event $A $id clean 15 &&
+    test "$(job_result $A $id)" = "COMPLETED 0" &&
+    test "$(target_of $id)" = "d" &&
+    on $A flux job eventlog $id >log.hung &&
+    grep "delegate::failover uri=\"$C\" label=\"c\" attempt=1 note=\"no answer within 3s\"" log.hung
+'
+test_expect_success 'after SIGCONT the copy left on the hung target never ran' '
+    kill -CONT $C_PID &&
+    srcid=$(on $A flux job id --to=dec $id) &&
+    for i in $(seq 1 100); do
+        on $C flux jobs -a -n -o {id} >c.after &&
+        test $(wc -l <c.after) -gt $(wc -l <c.before) && break
+        sleep 0.2
+    done &&
+    rid=$(grep -vxFf c.before c.after) &&
+    on $C flux job info $rid jobspec |
+        jq -e ".attributes.system.delegate_origin.jobid == $srcid" &&
+    on $C flux job wait-event -t 10 $rid clean &&
+    on $C flux job eventlog $rid >log.orphan &&
+    grep "exception.*type=\"cancel\"" log.orphan &&
+    ! grep -w start log.orphan
 '
 test_expect_success 'a job that named a label never moves elsewhere' '
     printf "[policy.limits]\nduration = \"1m\"\n" | on $C flux config load &&

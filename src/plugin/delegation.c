@@ -28,7 +28,8 @@
  * of PREPARE, contact is lost for the link timeout, or the remote job
  * gets an alloc exception before it starts.  A job routed by a policy
  * then goes back to PREPARE for the next target (its remote job, if any,
- * is cancelled); otherwise, or when no target is left, DelegationFailure
+ * is cancelled) and posts delegate::failover {uri, label, attempt, note};
+ * otherwise, or when no target is left, DelegationFailure
  * "URI: reason" ("on URI: note" for a remote exception).  Other remote
  * exceptions are raised on the source with the remote type.
  */
@@ -214,12 +215,20 @@ static void attempt_failed (struct delegation *d, bool on, bool cancel, const ch
               why);
         return;
     }
-    flux_log (d->env->h,
-              LOG_INFO,
-              "delegate: job %ju: %s: %s: trying another target",
-              (uintmax_t)d->id,
-              link_uri (d->link),
-              why);
+    if (flux_jobtap_event_post_pack (d->env->p,
+                                     d->id,
+                                     "delegate::failover",
+                                     "{s:s s:s? s:i s:s}",
+                                     "uri",
+                                     link_uri (d->link),
+                                     "label",
+                                     d->label,
+                                     "attempt",
+                                     route_attempt (d->route),
+                                     "note",
+                                     why)
+        < 0)
+        flux_log_error (d->env->h, "delegate: post delegate::failover");
     route_failed (d->route, why);
     stop_timers (d);
     drop (d, cancel ? "abandoned by the source instance" : NULL);
@@ -685,6 +694,7 @@ void delegation_link_report (struct delegation *d, const struct link_report *rep
         case LINK_UP:
         case LINK_DOWN:
         case LINK_METRICS:
+        case LINK_ORPHAN:
             break;
     }
 }

@@ -35,6 +35,7 @@
 
 #include "link.h"
 #include "metrics.h"
+#include "orphan.h"
 #include "rjob.h"
 #include "tqueue.h"
 
@@ -79,6 +80,7 @@ struct link {
     bool keep;
     double metrics_interval;
     struct metrics *metrics;
+    struct orphans *orphans;
     struct rjob_list jobs;
 };
 
@@ -86,7 +88,7 @@ struct link {
  */
 static bool has_work (struct link *l)
 {
-    return l->keep || !rjob_list_empty (&l->jobs);
+    return l->keep || !rjob_list_empty (&l->jobs) || !orphans_empty (l->orphans);
 }
 
 static void cmd_drain (struct link *l);
@@ -147,11 +149,17 @@ void link_connection_error (struct link *l)
     flux_reactor_stop_error (l->r);
 }
 
+void link_add_orphan (struct link *l, flux_jobid_t srcid, json_t *origin)
+{
+    (void)orphans_add (l->orphans, srcid, origin);
+}
+
 static void disconnect (struct link *l, const char *why)
 {
     if (!l->h)
         return;
     metrics_stop (l->metrics);
+    orphans_stop (l->orphans);
     rjob_list_disconnected (&l->jobs, l);
     flux_close (l->h);
     l->h = NULL;
@@ -205,6 +213,7 @@ static void connect_target (struct link *l)
     l->up = 1;
     link_report (l, LINK_UP, 0, 0, NULL, NULL);
     metrics_start (l->metrics, l->h, l->metrics_interval);
+    orphans_start (l->orphans, l->h);
     cmd_drain (l);
 }
 
@@ -309,9 +318,33 @@ static void cmd_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg
     }
 }
 
+/* The link thread blocks all signals (see start_thread()).  A process
+ * it forks (ssh, for ssh:// URIs) must not inherit that mask, or it
+ * could not be stopped by SIGTERM or SIGINT.
+ */
+static __thread bool on_link_thread;
+
+static void atfork_child (void)
+{
+    sigset_t none;
+
+    if (on_link_thread) {
+        sigemptyset (&none);
+        pthread_sigmask (SIG_SETMASK, &none, NULL);
+    }
+}
+
+/* glibc drops the handler when the plugin is unloaded (dlclose). */
+static void register_atfork (void)
+{
+    (void)pthread_atfork (NULL, NULL, atfork_child);
+}
+
 static void *link_thread (void *arg)
 {
     struct link *l = arg;
+
+    on_link_thread = true;
 
     while (!l->stopping) {
         if (l->want_connect && !l->h)
@@ -323,6 +356,7 @@ static void *link_thread (void *arg)
             l->want_connect = true;
     }
     metrics_stop (l->metrics);
+    orphans_stop (l->orphans);
     rjob_list_clear (&l->jobs);
     if (l->h) {
         flux_close (l->h);
@@ -398,6 +432,7 @@ static void stop_thread (struct link *l)
     pthread_join (l->thread, NULL);
     l->thread_running = false;
     metrics_stop (l->metrics);
+    orphans_stop (l->orphans);
     rjob_list_clear (&l->jobs);
     l->h = NULL;  // may be half-open; leaked rather than touched
 }
@@ -411,6 +446,7 @@ void link_destroy (struct link *l)
         flux_watcher_destroy (l->cmd_w);
         flux_watcher_destroy (l->backoff_w);
         metrics_destroy (l->metrics);
+        orphans_destroy (l->orphans);
         flux_reactor_destroy (l->r);
         tqueue_destroy (l->cmds, cmd_destroy);
         tqueue_destroy (l->reports, report_destroy);
@@ -422,8 +458,11 @@ void link_destroy (struct link *l)
 
 static int start_thread (struct link *l)
 {
+    static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
     sigset_t all, saved;
     int e;
+
+    (void)pthread_once (&atfork_once, register_atfork);
 
     /* The link thread takes no signals: a write to a dead ssh pipe gets
      * EPIPE instead of a SIGPIPE for the broker.
@@ -470,7 +509,8 @@ struct link *link_create (flux_reactor_t *r,
                                                 cmd_cb,
                                                 l))
         || !(l->backoff_w = flux_timer_watcher_create (l->r, 0., 0., backoff_cb, l))
-        || !(l->metrics = metrics_create (l, l->r)))
+        || !(l->metrics = metrics_create (l, l->r))
+        || !(l->orphans = orphans_create (l, l->r)))
         goto error;
     flux_watcher_start (l->report_w);
     flux_watcher_start (l->cmd_w);

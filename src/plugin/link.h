@@ -18,6 +18,8 @@
  * Protocol, per source job (srcid):
  *
  *   link_submit ──> SUBMITTED(remote_id) | SUBMIT_FAILED(text)
+ *                   (the remote job is submitted held, and released
+ *                   with the given urgency once its id is known)
  *   then, until link_drop:
  *     EVENT(entry) for each entry of the remote job's eventlog, in order
  *     R(obj) once, after the remote "alloc" event
@@ -29,7 +31,10 @@
  *
  * Per link (srcid 0): UP when connected, DOWN(text) when a connection
  * attempt failed or the connection was lost, METRICS(obj) now and then
- * for a kept link (see metrics.h).  While down, the link reconnects with
+ * for a kept link (see metrics.h), ORPHAN(srcid, remote_id, text) when
+ * the copy of a job whose submission answer was lost was found on the
+ * target and cancelled (text: NULL, or why the cancel failed; see
+ * orphan.h).  While down, the link reconnects with
  * backoff as long as it has jobs or is kept; followed jobs are watched
  * again from where they were.  A submission pending when a connect
  * attempt fails gets SUBMIT_FAILED.
@@ -52,12 +57,13 @@ enum link_report_type {
     LINK_R,
     LINK_LOST,
     LINK_METRICS,
+    LINK_ORPHAN,
 };
 
 struct link_report {
     enum link_report_type type;
     flux_jobid_t srcid;      // 0 for UP and DOWN
-    flux_jobid_t remote_id;  // SUBMITTED, EVENT, R
+    flux_jobid_t remote_id;  // SUBMITTED, EVENT, R, ORPHAN
     json_t *obj;             // EVENT: eventlog entry, R: the remote R,
                              //   METRICS: see metrics.h
     char *text;              // DOWN, SUBMIT_FAILED, LOST: the reason

@@ -19,10 +19,11 @@ struct rjob {
     flux_jobid_t srcid;
     flux_jobid_t remote_id;
 
-    char *jobspec;  // to submit; NULL once sent
-    int urgency;
+    char *jobspec;  // to submit; NULL once answered
+    int urgency;    // the remote job is submitted held, then given this
 
     flux_future_t *f_submit;
+    flux_future_t *f_release;
     flux_future_t *f_watch;
     flux_future_t *f_R;
     flux_future_t *f_cancel;
@@ -32,6 +33,7 @@ struct rjob {
     bool want_R;      // "alloc" seen
     bool have_R;      // R reported
     bool watch_done;  // the eventlog ended (job inactive)
+    bool released;    // urgency set
     bool dropped;
     char *cancel_reason;
 };
@@ -52,7 +54,9 @@ static void rjob_futures_destroy (struct rjob *job)
     flux_future_destroy (job->f_watch);
     flux_future_destroy (job->f_R);
     flux_future_destroy (job->f_cancel);
+    flux_future_destroy (job->f_release);
     job->f_submit = job->f_watch = job->f_R = job->f_cancel = NULL;
+    job->f_release = NULL;
 }
 
 static void rjob_destroy (struct rjob *job)
@@ -225,7 +229,57 @@ static void watch (struct rjob *job, struct link *l)
         lookup_R (job, l);
 }
 
+/* ---- release the held remote job ---- */
+
+static void release_cb (flux_future_t *f, void *arg)
+{
+    struct rjob *job = arg;
+    struct link *l = flux_future_aux_get (f, "link");
+
+    if (flux_future_get (f, NULL) < 0 && errno != ENOENT && !job->dropped)
+        report_failure (job,
+                        l,
+                        LINK_LOST,
+                        "cannot release the remote job: ",
+                        future_strerror (f, errno));
+    else
+        job->released = true;
+    flux_future_destroy (f);
+    job->f_release = NULL;
+}
+
+static void release (struct rjob *job, struct link *l)
+{
+    if (job->urgency == FLUX_JOB_URGENCY_HOLD) {
+        job->released = true;
+        return;
+    }
+    if (!(job->f_release =
+              flux_job_set_urgency (link_handle (l), job->remote_id, job->urgency))
+        || flux_future_aux_set (job->f_release, "link", l, NULL) < 0
+        || flux_future_then (job->f_release, -1., release_cb, job) < 0)
+        link_connection_error (l);
+}
+
 /* ---- submit ---- */
+
+/* The connection dropped before the target answered: it may still
+ * create the job, held.  Have it looked for (orphan.h).
+ */
+static void lost_submission (struct rjob *job, struct link *l)
+{
+    json_t *jobspec = json_loads (job->jobspec, 0, NULL);
+    json_t *origin = NULL;
+
+    (void)json_unpack (jobspec,
+                       "{s:{s:{s:o}}}",
+                       "attributes",
+                       "system",
+                       "delegate_origin",
+                       &origin);
+    link_add_orphan (l, job->srcid, origin);
+    json_decref (jobspec);
+}
 
 static void submit_cb (flux_future_t *f, void *arg)
 {
@@ -245,6 +299,8 @@ static void submit_cb (flux_future_t *f, void *arg)
     }
     flux_future_destroy (f);
     job->f_submit = NULL;
+    free (job->jobspec);
+    job->jobspec = NULL;
     job->remote_id = id;
     if (job->dropped) {
         if (job->cancel_reason)
@@ -254,22 +310,20 @@ static void submit_cb (flux_future_t *f, void *arg)
         return;
     }
     link_report (l, LINK_SUBMITTED, job->srcid, id, NULL, NULL);
+    release (job, l);
     watch (job, l);
 }
 
 static void submit (struct rjob *job, struct link *l)
 {
     if (!(job->f_submit =
-              flux_job_submit (link_handle (l), job->jobspec, job->urgency, 0))
+              flux_job_submit (link_handle (l), job->jobspec, FLUX_JOB_URGENCY_HOLD, 0))
         || flux_future_aux_set (job->f_submit, "link", l, NULL) < 0
         || flux_future_then (job->f_submit, -1., submit_cb, job) < 0) {
         flux_future_destroy (job->f_submit);
         job->f_submit = NULL;
         link_connection_error (l);
-        return;
     }
-    free (job->jobspec);
-    job->jobspec = NULL;
 }
 
 void rjob_start (struct rjob *job, struct link *l)
@@ -281,8 +335,12 @@ void rjob_start (struct rjob *job, struct link *l)
             rjob_destroy (job);
     } else if (job->jobspec && !job->f_submit)
         submit (job, l);
-    else if (job->remote_id && !job->f_watch && !job->watch_done)
-        watch (job, l);
+    else if (job->remote_id) {
+        if (!job->released && !job->f_release)
+            release (job, l);
+        if (!job->f_watch && !job->watch_done)
+            watch (job, l);
+    }
 }
 
 void rjob_drop (struct rjob *job, struct link *l, const char *cancel_reason)
@@ -321,6 +379,7 @@ void rjob_list_disconnected (struct rjob_list *list, struct link *l)
         bool unanswered = (job->f_submit != NULL);
         rjob_futures_destroy (job);
         if (unanswered) {
+            lost_submission (job, l);
             if (!job->dropped)
                 report_failure (job,
                                 l,

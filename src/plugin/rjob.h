@@ -5,15 +5,17 @@
  * Internal to the link (link.c): every function here runs on the link
  * thread.  An rjob goes:
  *
- *   SUBMIT:  jobspec held ──start──> submit RPC ──id──> FOLLOW
+ *   SUBMIT:  jobspec kept ──start──> submit RPC, urgency 0 ──id──> FOLLOW
  *                                        └──error──> SUBMIT_FAILED, freed
- *   FOLLOW:  eventlog watch; "alloc" ──> R lookup; watch ends at "clean"
+ *   FOLLOW:  urgency set to the job's (the release); eventlog watch;
+ *            "alloc" ──> R lookup; watch ends at "clean"
  *   DROPPED: no more reports; with a reason, the remote job is cancelled
  *            as soon as its id is known and the link is up, then freed.
  *
  * On disconnect all RPCs are dropped; a submission that was sent but not
- * answered is reported failed; followed jobs are watched again on
- * reconnect, skipping the events already reported.
+ * answered is reported failed and handed to the orphan hunt (orphan.h);
+ * followed jobs are watched again (and released, if that was not
+ * confirmed) on reconnect, skipping the events already reported.
  */
 
 #ifndef DELEGATE_RJOB_H
@@ -39,6 +41,7 @@ void link_report (struct link *l,
                   const char *text);
 flux_t *link_handle (struct link *l);
 void link_connection_error (struct link *l);
+void link_add_orphan (struct link *l, flux_jobid_t srcid, json_t *origin);
 
 void rjob_list_init (struct rjob_list *list);
 bool rjob_list_empty (struct rjob_list *list);

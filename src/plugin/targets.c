@@ -73,6 +73,16 @@ static void report_cb (struct link *l, const struct link_report *rep, void *arg)
             if ((tg = find_link (t, l)))
                 take_metrics (tg, rep->obj);
             break;
+        case LINK_ORPHAN:
+            flux_log (t->env->h,
+                      rep->text ? LOG_ERR : LOG_INFO,
+                      "delegate: %s: job %ju, left there by source job %ju whose "
+                      "submission answer was lost: %s",
+                      link_uri (l),
+                      (uintmax_t)rep->remote_id,
+                      (uintmax_t)rep->srcid,
+                      rep->text ? rep->text : "cancelled");
+            break;
         case LINK_UP:
         case LINK_DOWN:
             if (rep->type == LINK_DOWN && (tg = find_link (t, l)))
