@@ -3,6 +3,7 @@
 /* delegate.c - jobtap plugin: run a job on another Flux instance
  *
  *   flux jobtap load /path/to/delegate.so [link-timeout=DURATION]
+ *                                         [metrics-interval=DURATION]
  *   flux submit --dependency=delegate:URI ...
  *
  * Protocol with the job manager (the per-job state machine is in
@@ -21,11 +22,19 @@
  *   job.state.sched gives the job the R of the remote job.
  *   job.event.exception
  *                   a fatal exception on the source cancels the remote job.
+ *
+ * Messages:
+ *   job-manager.delegate.stdin (a service)
+ *                   takes and drops what flux job attach sends as stdin.
+ *   shell-ID.kill (events, flux job kill)
+ *                   the signal is sent to the remote job of job ID.
  *   plugin.query    the targets and the delegations in flight.
  *
- * Events posted: delegate::submit {jobid, uri} when the target accepted
- * the job.  Exceptions raised: DelegationFailure, or the type of the
- * remote job's exception (see delegation.c).
+ * Events posted: delegate::submit {jobid, uri, label, attempt} when the
+ * target accepted the job, with a memo {delegate: {target}};
+ * delegate::failover {uri, label, attempt, note} when an attempt failed
+ * and another follows.  Exceptions raised: DelegationFailure, or the
+ * type of the remote job's exception (see delegation.c).
  *
  * Nothing here blocks: remote traffic runs on each link's own thread.
  */
@@ -57,6 +66,8 @@ struct delegate_ctx {
     struct targets *targets;
     double metrics_interval;
     flux_future_t *f_uri;
+    flux_future_t *f_subscribe;
+    flux_msg_handler_t *kill_mh;
 };
 
 static struct delegate_ctx *ctx_get (flux_plugin_t *p)
@@ -408,6 +419,10 @@ static void ctx_destroy (struct delegate_ctx *ctx)
     if (ctx) {
         int saved_errno = errno;
         targets_destroy (ctx->targets);
+        flux_msg_handler_destroy (ctx->kill_mh);
+        if (ctx->f_subscribe)  // answer not awaited: nothing blocks here
+            flux_future_destroy (flux_event_unsubscribe_ex (ctx->env.h, "shell-", 0));
+        flux_future_destroy (ctx->f_subscribe);
         flux_future_destroy (ctx->f_uri);
         json_decref (ctx->env.origin);
         free (ctx);
@@ -496,6 +511,55 @@ static int conf_update_cb (flux_plugin_t *p,
     return 0;
 }
 
+/* flux job kill publishes shell-ID.kill for the job shells of job ID;
+ * a delegated job has its shells on the target.
+ */
+static void kill_event_cb (flux_t *h,
+                           flux_msg_handler_t *mh,
+                           const flux_msg_t *msg,
+                           void *arg)
+{
+    struct delegate_ctx *ctx = arg;
+    const char *topic;
+    int signum;
+    char *end;
+    flux_jobid_t id;
+    struct delegation *d;
+
+    if (flux_event_unpack (msg, &topic, "{s:i}", "signum", &signum) < 0
+        || strncmp (topic, "shell-", 6) != 0)
+        return;
+    errno = 0;
+    id = strtoull (topic + 6, &end, 10);
+    if (errno == 0 && !strcmp (end, ".kill") && (d = delegation_lookup (&ctx->env, id)))
+        delegation_kill (d, signum);
+}
+
+static int kill_events_subscribe (struct delegate_ctx *ctx)
+{
+    struct flux_match match = FLUX_MATCH_EVENT;
+
+    match.topic_glob = "shell-*.kill";
+    if (!(ctx->kill_mh =
+              flux_msg_handler_create (ctx->env.h, match, kill_event_cb, ctx))
+        || !(ctx->f_subscribe = flux_event_subscribe_ex (ctx->env.h, "shell-", 0)))
+        return -1;
+    flux_msg_handler_start (ctx->kill_mh);
+    return 0;
+}
+
+/* flux job attach sends the stdin of a delegated job here (output.h):
+ * taken and dropped, as it is not forwarded to the target.
+ */
+static void stdin_cb (flux_t *h,
+                      flux_msg_handler_t *mh,
+                      const flux_msg_t *msg,
+                      void *arg)
+{
+    if (flux_respond (h, msg, NULL) < 0)
+        flux_log_error (h, "delegate: respond to stdin");
+}
+
 static const struct flux_plugin_handler tab[] = {
     {"job.create", create_cb, NULL},
     {"job.dependency.delegate", dependency_cb, NULL},
@@ -530,7 +594,15 @@ int flux_plugin_init (flux_plugin_t *p)
                  targets_create (&ctx->env, ctx->metrics_interval)))
         return -1;
     /* conf.update runs after this, with the current configuration */
-    return flux_plugin_register (p, "delegate", tab);
+    if (flux_plugin_register (p, "delegate", tab) < 0
+        || flux_jobtap_service_register (p, "stdin", stdin_cb, ctx) < 0
+        || kill_events_subscribe (ctx) < 0)
+        return -1;
+    snprintf (ctx->env.service,
+              sizeof (ctx->env.service),
+              "job-manager.%s",
+              flux_plugin_get_name (p));
+    return 0;
 }
 
 // vi:ts=4 sw=4 expandtab

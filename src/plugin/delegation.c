@@ -43,24 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "delegation.h"
-#include "jobspec.h"
-
-#define START_RETRY_DELAY 0.05
-#define START_RETRY_MAX 200
-
-enum dstate {
-    D_HOLD,
-    D_PREPARE,
-    D_SUBMIT,
-    D_PENDING,
-    D_ALLOC,
-    D_RUN,
-    D_RUNNING,
-    D_FINISH,
-    D_FAILED,
-    D_CANCELED,
-};
+#include "delegation_impl.h"
 
 static const char *state_names[] = {
     "hold",
@@ -74,41 +57,6 @@ static const char *state_names[] = {
     "failed",
     "canceled",
 };
-
-struct delegation {
-    struct delegation *next;
-    struct delegation **pprev;
-    struct delegation_env *env;
-    flux_jobid_t id;
-    uint32_t userid;
-    int urgency;
-    struct route *route;
-    struct link *link;  // of the current attempt
-    char *label;        // of the current target, or NULL
-    enum dstate state;
-
-    json_t *others;  // other outstanding dependencies (a set)
-    bool in_depend;
-    bool dropped;
-
-    flux_jobid_t remote_id;
-    json_t *R;  // R for the source job
-    bool remote_started;
-    bool remote_finished;
-    int remote_status;
-
-    flux_future_t *f_J;  // the job as submitted
-    flux_future_t *f_commit;
-    flux_future_t *f_exec;  // override start or finish
-    flux_watcher_t *deadline_w;
-    flux_watcher_t *retry_w;  // settle check, start retries
-    int start_tries;
-    char *deadline_why;
-    char *exc_type;  // fatal remote exception after start, raised
-    char *exc_note;  //   once the source job has the remote status
-};
-
-static void advance (struct delegation *d);
 
 const char *delegation_state_name (struct delegation *d)
 {
@@ -127,7 +75,7 @@ struct link *delegation_link (struct delegation *d)
 
 /* ---- ending a delegation ---- */
 
-static bool ended (struct delegation *d)
+bool ended (struct delegation *d)
 {
     return d->state == D_FAILED || d->state == D_CANCELED;
 }
@@ -149,8 +97,7 @@ static void stop_timers (struct delegation *d)
 /* End the delegation with an exception on the source job.
  * 'cancel' says whether a remote job (if any, now or later) must go.
  */
-static void fail (
-    struct delegation *d, const char *type, bool cancel, const char *fmt, ...)
+void fail (struct delegation *d, const char *type, bool cancel, const char *fmt, ...)
 {
     char note[1024];
     va_list ap;
@@ -171,9 +118,17 @@ static void fail (
  * remote job started, so that the source job first finished with the
  * remote wait status.
  */
-static void raise_held_exception (struct delegation *d)
+void raise_held_exception (struct delegation *d)
 {
     fail (d, d->exc_type, false, "on %s: %s", link_uri (d->link), d->exc_note);
+}
+
+/* A signal for the source job (flux job kill): the remote job gets it.
+ */
+void delegation_kill (struct delegation *d, int signum)
+{
+    if (!ended (d) && d->remote_started && !d->remote_finished)
+        (void)link_kill (d->link, d->id, signum);
 }
 
 void delegation_exception (struct delegation *d,
@@ -195,13 +150,11 @@ void delegation_exception (struct delegation *d,
     drop (d, reason);
 }
 
-static void prepare (struct delegation *d);
-
 /* The current attempt failed, before the remote job started.  A job
  * routed by a policy tries the next target; any other fails.
  * 'on' says whether 'why' comes from the target ("on URI: why").
  */
-static void attempt_failed (struct delegation *d, bool on, bool cancel, const char *why)
+void attempt_failed (struct delegation *d, bool on, bool cancel, const char *why)
 {
     if (ended (d))
         return;
@@ -247,7 +200,7 @@ static void deadline_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void
     attempt_failed (d, false, true, d->deadline_why ? d->deadline_why : "no answer");
 }
 
-static void deadline_arm (struct delegation *d, const char *fmt, ...)
+void deadline_arm (struct delegation *d, const char *fmt, ...)
 {
     char why[256];
     va_list ap;
@@ -261,149 +214,6 @@ static void deadline_arm (struct delegation *d, const char *fmt, ...)
     d->deadline_why = strdup (why);
     flux_timer_watcher_reset (d->deadline_w, d->env->link_timeout, 0.);
     flux_watcher_start (d->deadline_w);
-}
-
-/* ---- PREPARE: read the job as submitted (J), send the copy ---- */
-
-/* The copy records where it came from: this instance and the job id.
- */
-static json_t *origin_create (struct delegation *d)
-{
-    json_t *origin = json_deep_copy (d->env->origin);
-
-    if (!origin || json_object_set_new (origin, "jobid", json_integer (d->id)) < 0) {
-        json_decref (origin);
-        return NULL;
-    }
-    return origin;
-}
-
-static char *remote_jobspec (struct delegation *d, const char *J, flux_error_t *errp)
-{
-    flux_plugin_arg_t *args;
-    json_t *current;
-    json_t *submitted = NULL;
-    json_t *origin = NULL;
-    json_t *copy = NULL;
-    char *s = NULL;
-
-    snprintf (errp->text, sizeof (errp->text), "out of memory");
-    if ((args = flux_jobtap_job_lookup (d->env->p, d->id))
-        && flux_plugin_arg_unpack (args,
-                                   FLUX_PLUGIN_ARG_IN,
-                                   "{s:o}",
-                                   "jobspec",
-                                   &current)
-               == 0
-        && (submitted = delegate_J_jobspec (J, errp)) && (origin = origin_create (d))
-        && (copy = delegate_jobspec_remote (current, submitted, origin, errp)))
-        s = json_dumps (copy, JSON_COMPACT);
-    json_decref (copy);
-    json_decref (origin);
-    json_decref (submitted);
-    flux_plugin_arg_destroy (args);
-    return s;
-}
-
-static void J_cb (flux_future_t *f, void *arg)
-{
-    struct delegation *d = arg;
-    const char *J;
-    char *s = NULL;
-    flux_error_t error;
-
-    if (flux_kvs_lookup_get (f, &J) < 0) {
-        fail (d,
-              "DelegationFailure",
-              false,
-              "%s: cannot read the job as submitted: %s",
-              link_uri (d->link),
-              future_strerror (f, errno));
-    } else if (!ended (d)) {
-        if (!(s = remote_jobspec (d, J, &error)))
-            fail (d,
-                  "DelegationFailure",
-                  false,
-                  "%s: cannot prepare the job for the target: %s",
-                  link_uri (d->link),
-                  error.text);
-        else if (link_submit (d->link, d->id, s, d->urgency) < 0)
-            fail (d,
-                  "DelegationFailure",
-                  false,
-                  "%s: cannot queue the job: %s",
-                  link_uri (d->link),
-                  strerror (errno));
-        else
-            d->state = D_SUBMIT;
-    }
-    free (s);
-    flux_future_destroy (f);
-    d->f_J = NULL;
-}
-
-/* Choose the target of this attempt.  Return 0, or -1 if the job failed.
- */
-static int choose_target (struct delegation *d)
-{
-    flux_plugin_arg_t *args;
-    json_t *jobspec = NULL;
-    const char *uri;
-    const char *label;
-    char error[1024];
-    int rc = -1;
-
-    snprintf (error, sizeof (error), "cannot read the job");
-    if ((args = flux_jobtap_job_lookup (d->env->p, d->id))
-        && flux_plugin_arg_unpack (args,
-                                   FLUX_PLUGIN_ARG_IN,
-                                   "{s:o}",
-                                   "jobspec",
-                                   &jobspec)
-               == 0
-        && route_next (d->route,
-                       d->env->targets,
-                       jobspec,
-                       &uri,
-                       &label,
-                       error,
-                       sizeof (error))
-               == 0) {
-        free (d->label);
-        d->label = label ? strdup (label) : NULL;
-        if ((d->link = targets_link (d->env->targets, uri)))
-            rc = 0;
-        else
-            snprintf (error, sizeof (error), "%s: %s", uri, strerror (errno));
-    }
-    flux_plugin_arg_destroy (args);
-    if (rc < 0) {
-        d->link = NULL;
-        fail (d, "DelegationFailure", false, "%s", error);
-    }
-    return rc;
-}
-
-static void prepare (struct delegation *d)
-{
-    char key[64];
-
-    if (choose_target (d) < 0)
-        return;
-    d->state = D_PREPARE;
-    deadline_arm (d, "no answer within %gs", d->env->link_timeout);
-    if (flux_job_kvs_key (key, sizeof (key), d->id, "J") < 0
-        || !(d->f_J = flux_kvs_lookup (d->env->h, NULL, 0, key))
-        || flux_future_then (d->f_J, -1., J_cb, d) < 0) {
-        flux_future_destroy (d->f_J);
-        d->f_J = NULL;
-        fail (d,
-              "DelegationFailure",
-              false,
-              "%s: cannot read the job as submitted: %s",
-              link_uri (d->link),
-              strerror (errno));
-    }
 }
 
 /* ---- HOLD: wait for the other dependencies ---- */
@@ -435,148 +245,6 @@ void delegation_depend (struct delegation *d)
 {
     d->in_depend = true;
     settle_later (d);
-}
-
-/* ---- PENDING -> ALLOC -> RUN: take the remote R ---- */
-
-static void take_R (struct delegation *d, json_t *remote_R)
-{
-    flux_error_t error;
-
-    if (d->R || ended (d))
-        return;
-    if (!(d->R = delegate_source_R (remote_R, &error))) {
-        fail (d, "DelegationFailure", true, "%s: %s", link_uri (d->link), error.text);
-        return;
-    }
-    d->state = D_ALLOC;
-    /* The job goes to SCHED at once, and delegation_sched() gives it R. */
-    if (flux_jobtap_dependency_remove (d->env->p, d->id, DELEGATION_DEPENDENCY) < 0)
-        fail (d,
-              "DelegationFailure",
-              true,
-              "%s: cannot release the job: %s",
-              link_uri (d->link),
-              strerror (errno));
-}
-
-static void commit_cb (flux_future_t *f, void *arg)
-{
-    struct delegation *d = arg;
-
-    if (flux_future_get (f, NULL) < 0)
-        fail (d,
-              "alloc",
-              true,
-              "delegate: cannot store R: %s",
-              future_strerror (f, errno));
-    else if (!ended (d)) {
-        d->state = D_RUN;
-        if (flux_jobtap_event_post_pack (d->env->p,
-                                         d->id,
-                                         "alloc",
-                                         "{s:b}",
-                                         "bypass",
-                                         1)
-            < 0)
-            fail (d,
-                  "alloc",
-                  true,
-                  "delegate: cannot post alloc: %s",
-                  strerror (errno));
-        else
-            advance (d);
-    }
-    flux_future_destroy (f);
-    d->f_commit = NULL;
-}
-
-int delegation_sched (struct delegation *d, flux_plugin_arg_t *args)
-{
-    flux_kvs_txn_t *txn = NULL;
-    char key[64];
-
-    if (!d->R || d->state != D_ALLOC || d->f_commit)
-        return 0;
-    if (flux_plugin_arg_pack (args, FLUX_PLUGIN_ARG_OUT, "{s:O}", "R", d->R) < 0
-        || flux_job_kvs_key (key, sizeof (key), d->id, "R") < 0
-        || !(txn = flux_kvs_txn_create ())
-        || flux_kvs_txn_pack (txn, 0, key, "O", d->R) < 0
-        || !(d->f_commit = flux_kvs_commit (d->env->h, NULL, 0, txn))
-        || flux_future_then (d->f_commit, -1., commit_cb, d) < 0) {
-        flux_future_destroy (d->f_commit);
-        d->f_commit = NULL;
-        fail (d, "alloc", true, "delegate: cannot store R: %s", strerror (errno));
-    }
-    flux_kvs_txn_destroy (txn);
-    return 0;
-}
-
-/* ---- RUN -> RUNNING -> FINISH: drive job-exec's override ---- */
-
-static void exec_cb (flux_future_t *f, void *arg)
-{
-    struct delegation *d = arg;
-    int rc = flux_future_get (f, NULL);
-    int errnum = errno;
-    char errbuf[256];
-
-    snprintf (errbuf, sizeof (errbuf), "%s", future_strerror (f, errnum));
-    flux_future_destroy (f);
-    d->f_exec = NULL;
-    if (ended (d))
-        return;
-    if (d->state == D_RUN) {
-        if (rc < 0 && errnum == ENOENT && ++d->start_tries < START_RETRY_MAX) {
-            /* job-exec has not taken the start request yet */
-            flux_timer_watcher_reset (d->retry_w, START_RETRY_DELAY, 0.);
-            flux_watcher_start (d->retry_w);
-            return;
-        }
-        if (rc == 0)
-            d->state = D_RUNNING;
-    } else if (d->state == D_FINISH && (rc == 0 || d->exc_type)) {
-        if (d->exc_type)
-            raise_held_exception (d);
-        return;
-    }
-    if (rc < 0) {
-        fail (d, "exec", true, "delegate: job-exec override: %s", errbuf);
-        return;
-    }
-    advance (d);
-}
-
-static void exec_override (struct delegation *d, const char *event, int status)
-{
-    if (!(d->f_exec = flux_rpc_pack (d->env->h,
-                                     "job-exec.override",
-                                     FLUX_NODEID_ANY,
-                                     0,
-                                     "{s:s s:I s:i}",
-                                     "event",
-                                     event,
-                                     "jobid",
-                                     d->id,
-                                     "status",
-                                     status))
-        || flux_future_then (d->f_exec, -1., exec_cb, d) < 0) {
-        flux_future_destroy (d->f_exec);
-        d->f_exec = NULL;
-        fail (d, "exec", true, "delegate: job-exec override: %s", strerror (errno));
-    }
-}
-
-static void advance (struct delegation *d)
-{
-    if (ended (d) || d->f_exec || flux_watcher_is_active (d->retry_w))
-        return;
-    if (d->state == D_RUN && d->remote_started)
-        exec_override (d, "start", 0);
-    else if (d->state == D_RUNNING && d->remote_finished) {
-        d->state = D_FINISH;
-        exec_override (d, "finish", d->remote_status);
-    }
 }
 
 static void retry_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
@@ -643,15 +311,47 @@ static void remote_event (struct delegation *d, json_t *entry)
         return;
     if (!strcmp (name, "exception"))
         remote_exception (d, context);
-    else if (!strcmp (name, "start")) {
-        d->remote_started = true;
-        advance (d);
-    } else if (!strcmp (name, "finish")) {
+    else if (!strcmp (name, "start"))
+        remote_start_seen (d);
+    else if (!strcmp (name, "finish")) {
         (void)json_unpack (context, "{s:i}", "status", &d->remote_status);
         d->remote_finished = true;
         advance (d);
     } else if (!strcmp (name, "clean") && d->exc_type && d->state != D_FINISH)
         raise_held_exception (d);  // no finish came
+}
+
+/* The target took the copy: say where the job went.
+ */
+static void submitted (struct delegation *d, flux_jobid_t remote_id)
+{
+    const char *uri = link_uri (d->link);
+
+    d->remote_id = remote_id;
+    d->state = D_PENDING;
+    flux_watcher_stop (d->deadline_w);
+    if (flux_jobtap_event_post_pack (d->env->p,
+                                     d->id,
+                                     "delegate::submit",
+                                     "{s:I s:s s:s? s:i}",
+                                     "jobid",
+                                     (json_int_t)remote_id,
+                                     "uri",
+                                     uri,
+                                     "label",
+                                     d->label,
+                                     "attempt",
+                                     route_attempt (d->route))
+            < 0
+        || flux_jobtap_event_post_pack (d->env->p,
+                                        d->id,
+                                        "memo",
+                                        "{s:{s:s}}",
+                                        "delegate",
+                                        "target",
+                                        d->label ? d->label : uri)
+               < 0)
+        flux_log_error (d->env->h, "delegate: job %ju: post events", (uintmax_t)d->id);
 }
 
 void delegation_link_report (struct delegation *d, const struct link_report *rep)
@@ -660,23 +360,7 @@ void delegation_link_report (struct delegation *d, const struct link_report *rep
         return;
     switch (rep->type) {
         case LINK_SUBMITTED:
-            d->remote_id = rep->remote_id;
-            d->state = D_PENDING;
-            flux_watcher_stop (d->deadline_w);
-            if (flux_jobtap_event_post_pack (d->env->p,
-                                             d->id,
-                                             "delegate::submit",
-                                             "{s:I s:s s:s? s:i}",
-                                             "jobid",
-                                             (json_int_t)rep->remote_id,
-                                             "uri",
-                                             link_uri (d->link),
-                                             "label",
-                                             d->label,
-                                             "attempt",
-                                             route_attempt (d->route))
-                < 0)
-                flux_log_error (d->env->h, "delegate: post delegate::submit");
+            submitted (d, rep->remote_id);
             break;
         case LINK_SUBMIT_FAILED:
         case LINK_LOST:
@@ -690,6 +374,16 @@ void delegation_link_report (struct delegation *d, const struct link_report *rep
             break;
         case LINK_R:
             take_R (d, rep->obj);
+            break;
+        case LINK_OUTPUT:
+            if (d->out && output_add (d->out, rep->text) < 0)
+                flux_log_error (d->env->h,
+                                "delegate: job %ju: output",
+                                (uintmax_t)d->id);
+            break;
+        case LINK_OUTPUT_END:
+            if (d->out)
+                output_end (d->out, rep->text && *rep->text ? rep->text : NULL);
             break;
         case LINK_UP:
         case LINK_DOWN:
@@ -733,6 +427,7 @@ void delegation_destroy (struct delegation *d)
         flux_future_destroy (d->f_exec);
         json_decref (d->others);
         json_decref (d->R);
+        output_destroy (d->out);
         route_destroy (d->route);
         free (d->label);
         free (d->deadline_why);

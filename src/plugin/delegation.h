@@ -27,6 +27,7 @@ struct delegation_env {
     flux_t *h;
     double link_timeout;  // seconds
     json_t *origin;       // attributes.system.delegate_origin of copies
+    char service[128];    // where flux job attach sends stdin (output.h)
     struct targets *targets;
     struct delegation *list;
 };
@@ -53,6 +54,7 @@ void delegation_dependency_add (struct delegation *d, const char *description);
 void delegation_dependency_remove (struct delegation *d, const char *description);
 void delegation_depend (struct delegation *d);
 int delegation_sched (struct delegation *d, flux_plugin_arg_t *args);
+void delegation_kill (struct delegation *d, int signum);
 void delegation_exception (struct delegation *d,
                            const char *type,
                            int severity,

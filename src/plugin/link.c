@@ -42,16 +42,18 @@
 #define BACKOFF_MIN 0.2
 #define BACKOFF_MAX 5.0
 
-enum cmd_type { CMD_SUBMIT, CMD_FOLLOW, CMD_DROP, CMD_KEEP, CMD_STOP };
+enum cmd_type { CMD_SUBMIT, CMD_FOLLOW, CMD_DROP, CMD_KILL, CMD_KEEP, CMD_STOP };
 
 struct cmd {
     enum cmd_type type;
     flux_jobid_t srcid;
-    flux_jobid_t remote_id;
-    int skip;
-    int urgency;
-    double interval;  // KEEP
-    char *text;       // SUBMIT: jobspec, DROP: cancel reason (may be NULL)
+    flux_jobid_t remote_id;  // FOLLOW
+    int skip_events;         // FOLLOW
+    int skip_output;         // FOLLOW
+    int urgency;             // SUBMIT
+    int signum;              // KILL
+    double interval;         // KEEP
+    char *text;              // SUBMIT: jobspec, DROP: cancel reason (may be NULL)
 };
 
 struct link {
@@ -228,23 +230,24 @@ static void cmd_destroy (void *item)
     }
 }
 
-static int cmd_push (struct link *l,
-                     enum cmd_type type,
-                     flux_jobid_t srcid,
-                     flux_jobid_t remote_id,
-                     int n,
-                     const char *text)
+static struct cmd *cmd_create (enum cmd_type type, flux_jobid_t srcid, const char *text)
 {
     struct cmd *cmd = calloc (1, sizeof (*cmd));
 
     if (!cmd)
-        return -1;
+        return NULL;
     cmd->type = type;
     cmd->srcid = srcid;
-    cmd->remote_id = remote_id;
-    cmd->skip = n;
-    cmd->urgency = n;
-    if ((text && !(cmd->text = strdup (text))) || tqueue_push (l->cmds, cmd) < 0) {
+    if (text && !(cmd->text = strdup (text))) {
+        free (cmd);
+        return NULL;
+    }
+    return cmd;
+}
+
+static int cmd_send (struct link *l, struct cmd *cmd)
+{
+    if (!cmd || tqueue_push (l->cmds, cmd) < 0) {
         cmd_destroy (cmd);
         return -1;
     }
@@ -273,11 +276,15 @@ static void cmd_run (struct link *l, struct cmd *cmd)
             if (!(job = rjob_create (&l->jobs, cmd->srcid, cmd->remote_id)))
                 link_report (l, LINK_LOST, cmd->srcid, 0, NULL, "out of memory");
             else
-                rjob_set_skip (job, cmd->skip);
+                rjob_set_skip (job, cmd->skip_events, cmd->skip_output);
             break;
         case CMD_DROP:
             if ((job = rjob_lookup (&l->jobs, cmd->srcid)))
                 rjob_drop (job, l, cmd->text);
+            break;
+        case CMD_KILL:
+            if ((job = rjob_lookup (&l->jobs, cmd->srcid)) && l->h)
+                rjob_kill (job, l, cmd->signum);
             break;
         case CMD_KEEP:
             l->keep = true;
@@ -379,32 +386,50 @@ bool link_is_up (struct link *l)
 
 int link_keep (struct link *l, double interval)
 {
-    struct cmd *cmd = calloc (1, sizeof (*cmd));
+    struct cmd *cmd = cmd_create (CMD_KEEP, 0, NULL);
 
-    if (!cmd)
-        return -1;
-    cmd->type = CMD_KEEP;
-    cmd->interval = interval;
-    if (tqueue_push (l->cmds, cmd) < 0) {
-        free (cmd);
-        return -1;
-    }
-    return 0;
+    if (cmd)
+        cmd->interval = interval;
+    return cmd_send (l, cmd);
 }
 
 int link_submit (struct link *l, flux_jobid_t srcid, const char *jobspec, int urgency)
 {
-    return cmd_push (l, CMD_SUBMIT, srcid, 0, urgency, jobspec);
+    struct cmd *cmd = cmd_create (CMD_SUBMIT, srcid, jobspec);
+
+    if (cmd)
+        cmd->urgency = urgency;
+    return cmd_send (l, cmd);
 }
 
-int link_follow (struct link *l, flux_jobid_t srcid, flux_jobid_t remote_id, int skip)
+int link_follow (struct link *l,
+                 flux_jobid_t srcid,
+                 flux_jobid_t remote_id,
+                 int skip_events,
+                 int skip_output)
 {
-    return cmd_push (l, CMD_FOLLOW, srcid, remote_id, skip, NULL);
+    struct cmd *cmd = cmd_create (CMD_FOLLOW, srcid, NULL);
+
+    if (cmd) {
+        cmd->remote_id = remote_id;
+        cmd->skip_events = skip_events;
+        cmd->skip_output = skip_output;
+    }
+    return cmd_send (l, cmd);
 }
 
 int link_drop (struct link *l, flux_jobid_t srcid, const char *cancel_reason)
 {
-    return cmd_push (l, CMD_DROP, srcid, 0, 0, cancel_reason);
+    return cmd_send (l, cmd_create (CMD_DROP, srcid, cancel_reason));
+}
+
+int link_kill (struct link *l, flux_jobid_t srcid, int signum)
+{
+    struct cmd *cmd = cmd_create (CMD_KILL, srcid, NULL);
+
+    if (cmd)
+        cmd->signum = signum;
+    return cmd_send (l, cmd);
 }
 
 static void stop_thread (struct link *l)
@@ -413,7 +438,7 @@ static void stop_thread (struct link *l)
 
     if (!l->thread_running)
         return;
-    if (cmd_push (l, CMD_STOP, 0, 0, 0, NULL) == 0) {
+    if (cmd_send (l, cmd_create (CMD_STOP, 0, NULL)) == 0) {
         clock_gettime (CLOCK_REALTIME, &deadline);
         deadline.tv_nsec += 200 * 1000 * 1000;
         if (deadline.tv_nsec >= 1000000000) {

@@ -23,9 +23,14 @@
  *   then, until link_drop:
  *     EVENT(entry) for each entry of the remote job's eventlog, in order
  *     R(obj) once, after the remote "alloc" event
+ *     OUTPUT(text) for each entry of the remote output eventlog (RFC 24,
+ *       "guest.output"), watched from the remote "start" event, in order
+ *     OUTPUT_END(text) when that eventlog ended (text "") or could not
+ *       be read (text: why)
  *     LOST(text) if the remote eventlog cannot be followed
  *
- *   link_follow(remote_id) starts at "then" for a job submitted earlier.
+ *   link_follow(remote_id) starts at "then" for a job submitted earlier,
+ *   skipping the entries of each eventlog already reported.
  *   link_drop(reason) forgets the job; with a reason, the remote job is
  *   cancelled (once its id is known, and once the link is up).
  *
@@ -56,6 +61,8 @@ enum link_report_type {
     LINK_EVENT,
     LINK_R,
     LINK_LOST,
+    LINK_OUTPUT,
+    LINK_OUTPUT_END,
     LINK_METRICS,
     LINK_ORPHAN,
 };
@@ -66,7 +73,8 @@ struct link_report {
     flux_jobid_t remote_id;  // SUBMITTED, EVENT, R, ORPHAN
     json_t *obj;             // EVENT: eventlog entry, R: the remote R,
                              //   METRICS: see metrics.h
-    char *text;              // DOWN, SUBMIT_FAILED, LOST: the reason
+    char *text;              // DOWN, SUBMIT_FAILED, LOST, OUTPUT_END: the
+                             //   reason; OUTPUT: the entry
 };
 
 typedef void (*link_report_f) (struct link *l,
@@ -102,9 +110,14 @@ int link_submit (struct link *l, flux_jobid_t srcid, const char *jobspec, int ur
 int link_follow (struct link *l,
                  flux_jobid_t srcid,
                  flux_jobid_t remote_id,
-                 int skip_events);
+                 int skip_events,
+                 int skip_output);
 
 int link_drop (struct link *l, flux_jobid_t srcid, const char *cancel_reason);
+
+/* Send 'signum' to the remote job of 'srcid' (if known; while up).
+ */
+int link_kill (struct link *l, flux_jobid_t srcid, int signum);
 
 #endif /* !DELEGATE_LINK_H */
 

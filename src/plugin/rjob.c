@@ -13,6 +13,19 @@
 
 #include "rjob.h"
 
+/* A watch of one of the remote job's eventlogs.  After a reconnect the
+ * watch starts over and the entries already reported are skipped.
+ */
+struct rwatch {
+    struct rjob *job;
+    const char *path;  // "eventlog" or "guest.output"
+    flux_future_t *f;
+    int skip;      // entries already reported
+    int consumed;  // entries received on the current watch
+    bool started;
+    bool done;  // the eventlog ended (job inactive)
+};
+
 struct rjob {
     struct rjob *next;
     struct rjob **pprev;
@@ -24,16 +37,15 @@ struct rjob {
 
     flux_future_t *f_submit;
     flux_future_t *f_release;
-    flux_future_t *f_watch;
     flux_future_t *f_R;
     flux_future_t *f_cancel;
+    flux_future_t *f_kill;
+    struct rwatch events;  // the job eventlog, from the submit
+    struct rwatch output;  // guest.output, from the remote "start"
 
-    int skip;         // events of the eventlog already reported
-    int consumed;     // events received on the current watch
-    bool want_R;      // "alloc" seen
-    bool have_R;      // R reported
-    bool watch_done;  // the eventlog ended (job inactive)
-    bool released;    // urgency set
+    bool want_R;    // "alloc" seen
+    bool have_R;    // R reported
+    bool released;  // urgency set
     bool dropped;
     char *cancel_reason;
 };
@@ -51,12 +63,14 @@ bool rjob_list_empty (struct rjob_list *list)
 static void rjob_futures_destroy (struct rjob *job)
 {
     flux_future_destroy (job->f_submit);
-    flux_future_destroy (job->f_watch);
+    flux_future_destroy (job->events.f);
+    flux_future_destroy (job->output.f);
     flux_future_destroy (job->f_R);
     flux_future_destroy (job->f_cancel);
     flux_future_destroy (job->f_release);
-    job->f_submit = job->f_watch = job->f_R = job->f_cancel = NULL;
-    job->f_release = NULL;
+    flux_future_destroy (job->f_kill);
+    job->f_submit = job->events.f = job->output.f = NULL;
+    job->f_R = job->f_cancel = job->f_release = job->f_kill = NULL;
 }
 
 static void rjob_destroy (struct rjob *job)
@@ -89,6 +103,8 @@ struct rjob *rjob_create (struct rjob_list *list,
         return NULL;
     job->srcid = srcid;
     job->remote_id = remote_id;
+    job->events = (struct rwatch){.job = job, .path = "eventlog"};
+    job->output = (struct rwatch){.job = job, .path = "guest.output"};
     if ((job->next = list->head))
         job->next->pprev = &job->next;
     job->pprev = &list->head;
@@ -111,9 +127,11 @@ void rjob_set_submit (struct rjob *job, char *jobspec, int urgency)
     job->urgency = urgency;
 }
 
-void rjob_set_skip (struct rjob *job, int skip)
+void rjob_set_skip (struct rjob *job, int events, int output)
 {
-    job->skip = skip;
+    job->events.skip = events;
+    job->output.skip = output;
+    job->output.started = output > 0;
 }
 
 static void report_failure (struct rjob *job,
@@ -140,6 +158,27 @@ static void send_cancel (struct rjob *job, struct link *l)
     if (!(job->f_cancel =
               flux_job_cancel (link_handle (l), job->remote_id, job->cancel_reason))
         || flux_future_then (job->f_cancel, -1., cancel_cb, job) < 0)
+        link_connection_error (l);
+}
+
+/* ---- signals (flux job kill on the source) ---- */
+
+static void kill_cb (flux_future_t *f, void *arg)
+{
+    struct rjob *job = arg;
+
+    /* the job may have ended meanwhile: nothing to report */
+    flux_future_destroy (f);
+    job->f_kill = NULL;
+}
+
+void rjob_kill (struct rjob *job, struct link *l, int signum)
+{
+    if (!job->remote_id || job->dropped)
+        return;
+    flux_future_destroy (job->f_kill);
+    if (!(job->f_kill = flux_job_kill (link_handle (l), job->remote_id, signum))
+        || flux_future_then (job->f_kill, -1., kill_cb, job) < 0)
         link_connection_error (l);
 }
 
@@ -176,55 +215,88 @@ static void lookup_R (struct rjob *job, struct link *l)
         link_connection_error (l);
 }
 
-/* ---- follow the remote eventlog ---- */
+/* ---- follow the remote eventlogs ---- */
 
-static void watch_cb (flux_future_t *f, void *arg)
+static void watch_start (struct rwatch *w, struct link *l);
+
+/* An entry of the job eventlog: reported; "alloc" asks for R, "start"
+ * starts the output watch.
+ */
+static void job_event (struct rjob *job, struct link *l, const char *s)
 {
-    struct rjob *job = arg;
-    struct link *l = flux_future_aux_get (f, "link");
-    const char *s;
     json_t *entry;
     const char *name;
 
+    if (!(entry = json_loads (s, 0, NULL))
+        || json_unpack (entry, "{s:s}", "name", &name) < 0)
+        report_failure (job, l, LINK_LOST, "bad remote event: ", s);
+    else {
+        link_report (l, LINK_EVENT, job->srcid, job->remote_id, entry, NULL);
+        if (!strcmp (name, "alloc") && !job->want_R) {
+            job->want_R = true;
+            lookup_R (job, l);
+        } else if (!strcmp (name, "start") && !job->output.started)
+            watch_start (&job->output, l);
+    }
+    json_decref (entry);
+}
+
+static void watch_cb (flux_future_t *f, void *arg)
+{
+    struct rwatch *w = arg;
+    struct rjob *job = w->job;
+    struct link *l = flux_future_aux_get (f, "link");
+    const char *s;
+
     if (flux_job_event_watch_get (f, &s) < 0) {
-        if (errno != ENODATA)
+        int errnum = errno;
+        w->done = true;
+        if (w == &job->output)
+            report_failure (job,
+                            l,
+                            LINK_OUTPUT_END,
+                            "",
+                            errnum == ENODATA ? "" : future_strerror (f, errnum));
+        else if (errnum != ENODATA)
             report_failure (job,
                             l,
                             LINK_LOST,
                             "cannot follow the remote job: ",
-                            future_strerror (f, errno));
-        job->watch_done = true;
+                            future_strerror (f, errnum));
         flux_future_destroy (f);
-        job->f_watch = NULL;
+        w->f = NULL;
         return;
     }
-    if (job->consumed++ >= job->skip) {
-        job->skip++;
-        if (!(entry = json_loads (s, 0, NULL))
-            || json_unpack (entry, "{s:s}", "name", &name) < 0)
-            report_failure (job, l, LINK_LOST, "bad remote event: ", s);
-        else {
-            link_report (l, LINK_EVENT, job->srcid, job->remote_id, entry, NULL);
-            if (!strcmp (name, "alloc") && !job->want_R) {
-                job->want_R = true;
-                lookup_R (job, l);
-            }
-        }
-        json_decref (entry);
+    if (w->consumed++ >= w->skip) {
+        w->skip++;
+        if (w == &job->output)
+            link_report (l, LINK_OUTPUT, job->srcid, job->remote_id, NULL, s);
+        else
+            job_event (job, l, s);
     }
     flux_future_reset (f);
 }
 
+static void watch_start (struct rwatch *w, struct link *l)
+{
+    /* the shell creates guest.output after the job started */
+    int flags = (w == &w->job->output) ? FLUX_JOB_EVENT_WATCH_WAITCREATE : 0;
+
+    w->started = true;
+    w->consumed = 0;
+    if (!(w->f =
+              flux_job_event_watch (link_handle (l), w->job->remote_id, w->path, flags))
+        || flux_future_aux_set (w->f, "link", l, NULL) < 0
+        || flux_future_then (w->f, -1., watch_cb, w) < 0)
+        link_connection_error (l);
+}
+
 static void watch (struct rjob *job, struct link *l)
 {
-    job->consumed = 0;
-    if (!(job->f_watch =
-              flux_job_event_watch (link_handle (l), job->remote_id, "eventlog", 0))
-        || flux_future_aux_set (job->f_watch, "link", l, NULL) < 0
-        || flux_future_then (job->f_watch, -1., watch_cb, job) < 0) {
-        link_connection_error (l);
-        return;
-    }
+    if (!job->events.f && !job->events.done)
+        watch_start (&job->events, l);
+    if (job->output.started && !job->output.f && !job->output.done)
+        watch_start (&job->output, l);
     if (job->want_R && !job->have_R && !job->f_R)
         lookup_R (job, l);
 }
@@ -338,8 +410,7 @@ void rjob_start (struct rjob *job, struct link *l)
     else if (job->remote_id) {
         if (!job->released && !job->f_release)
             release (job, l);
-        if (!job->f_watch && !job->watch_done)
-            watch (job, l);
+        watch (job, l);
     }
 }
 
@@ -348,9 +419,10 @@ void rjob_drop (struct rjob *job, struct link *l, const char *cancel_reason)
     job->dropped = true;
     if (cancel_reason && !job->cancel_reason)
         job->cancel_reason = strdup (cancel_reason);
-    flux_future_destroy (job->f_watch);
+    flux_future_destroy (job->events.f);
+    flux_future_destroy (job->output.f);
     flux_future_destroy (job->f_R);
-    job->f_watch = job->f_R = NULL;
+    job->events.f = job->output.f = job->f_R = NULL;
     if (link_handle (l))
         rjob_start (job, l);
     else if (!job->remote_id || !job->cancel_reason)

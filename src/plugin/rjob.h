@@ -8,7 +8,8 @@
  *   SUBMIT:  jobspec kept ──start──> submit RPC, urgency 0 ──id──> FOLLOW
  *                                        └──error──> SUBMIT_FAILED, freed
  *   FOLLOW:  urgency set to the job's (the release); eventlog watch;
- *            "alloc" ──> R lookup; watch ends at "clean"
+ *            "alloc" ──> R lookup; "start" ──> output eventlog watch;
+ *            the watches end when the job is inactive
  *   DROPPED: no more reports; with a reason, the remote job is cancelled
  *            as soon as its id is known and the link is up, then freed.
  *
@@ -58,13 +59,17 @@ struct rjob *rjob_lookup (struct rjob_list *list, flux_jobid_t srcid);
 /* Take ownership of 'jobspec' (malloc'd string).
  */
 void rjob_set_submit (struct rjob *job, char *jobspec, int urgency);
-void rjob_set_skip (struct rjob *job, int skip);
+void rjob_set_skip (struct rjob *job, int events, int output);
 
 /* Send what the job needs next (link must be connected).
  */
 void rjob_start (struct rjob *job, struct link *l);
 
 void rjob_drop (struct rjob *job, struct link *l, const char *cancel_reason);
+
+/* Send a signal to the remote job, if its id is known (link connected).
+ */
+void rjob_kill (struct rjob *job, struct link *l, int signum);
 
 #endif /* !DELEGATE_RJOB_H */
 

@@ -202,7 +202,8 @@ void rsummary_totals (const struct rsummary *rs, int *nodes, int *cores, int *gp
 {
     *nodes = *cores = *gpus = 0;
     for (int i = 0; i < rs->ngroups; i++) {
-        *nodes += rs->group[i].nodes;
+        if (rs->group[i].cores > 0 || rs->group[i].gpus > 0)
+            *nodes += rs->group[i].nodes;
         *cores += rs->group[i].nodes * rs->group[i].cores;
         *gpus += rs->group[i].nodes * rs->group[i].gpus;
     }

@@ -50,7 +50,8 @@ int rsummary_from_R (json_t *all,
 json_t *rsummary_encode (const struct rsummary *rs);
 int rsummary_decode (json_t *o, struct rsummary *rs);
 
-/* Total nodes, cores and GPUs in 'rs'.
+/* Total nodes, cores and GPUs in 'rs'.  A node counts if it has a core
+ * or a GPU: a node whose cores are all allocated is not a free node.
  */
 void rsummary_totals (const struct rsummary *rs, int *nodes, int *cores, int *gpus);
 

@@ -17,6 +17,8 @@ struct target {
     struct target *next;
     struct link *link;
     struct target_view view;
+    bool kept;          // configured: connected and polled
+    double last_heard;  // when it last connected or answered a poll
 };
 
 struct targets {
@@ -41,6 +43,23 @@ static struct target *find_link (struct targets *t, struct link *l)
         if (tg->link == l)
             return tg;
     return NULL;
+}
+
+static double now (struct targets *t)
+{
+    return flux_reactor_now (flux_get_reactor (t->env->h));
+}
+
+/* A target is up while connected and, if polled, while it answers: a
+ * stopped broker keeps its connection but no longer answers.
+ */
+static bool target_up (struct targets *t, struct target *tg)
+{
+    double stale = 2 * t->metrics_interval + 1.;
+
+    if (!link_is_up (tg->link))
+        return false;
+    return !tg->kept || t->metrics_interval <= 0. || now (t) - tg->last_heard < stale;
 }
 
 static void take_metrics (struct target *tg, json_t *o)
@@ -70,8 +89,10 @@ static void report_cb (struct link *l, const struct link_report *rep, void *arg)
 
     switch (rep->type) {
         case LINK_METRICS:
-            if ((tg = find_link (t, l)))
+            if ((tg = find_link (t, l))) {
+                tg->last_heard = now (t);
                 take_metrics (tg, rep->obj);
+            }
             break;
         case LINK_ORPHAN:
             flux_log (t->env->h,
@@ -85,8 +106,11 @@ static void report_cb (struct link *l, const struct link_report *rep, void *arg)
             break;
         case LINK_UP:
         case LINK_DOWN:
-            if (rep->type == LINK_DOWN && (tg = find_link (t, l)))
-                tg->view.have_metrics = false;
+            if ((tg = find_link (t, l))) {
+                tg->last_heard = now (t);
+                if (rep->type == LINK_DOWN)
+                    tg->view.have_metrics = false;
+            }
             for (d = t->env->list; d; d = delegation_next (d))
                 if (delegation_link (d) == l)
                     delegation_link_state (d, rep->type == LINK_UP, rep->text);
@@ -124,9 +148,16 @@ void targets_configure (struct targets *t, struct delegate_conf *dc)
     delegate_conf_destroy (t->conf);
     t->conf = dc;
     for (int i = 0; i < dc->count; i++) {
+        struct target *tg;
         if (!(l = targets_link (t, dc->targets[i].uri))
-            || link_keep (l, t->metrics_interval) < 0)
+            || link_keep (l, t->metrics_interval) < 0) {
             flux_log_error (t->env->h, "delegate: %s", dc->targets[i].uri);
+            continue;
+        }
+        if ((tg = find_link (t, l)) && !tg->kept) {
+            tg->kept = true;
+            tg->last_heard = now (t);
+        }
     }
 }
 
@@ -149,7 +180,7 @@ void targets_view (struct targets *t, const char *uri, struct target_view *view)
     view->match_time = -1.;
     if (tg) {
         *view = tg->view;
-        view->up = link_is_up (tg->link);
+        view->up = target_up (t, tg);
     }
 }
 
@@ -176,7 +207,7 @@ static json_t *target_query (struct targets *t, struct target *tg)
                       "uri",
                       link_uri (tg->link),
                       "state",
-                      link_is_up (tg->link) ? "up" : "down",
+                      target_up (t, tg) ? "up" : "down",
                       "jobs",
                       jobs,
                       "metrics",

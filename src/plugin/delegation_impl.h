@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: LGPL-3.0 */
+
+/* delegation_impl.h - inside a delegation, shared by its three files
+ *
+ *   delegation.c          the state machine: states, failure, failover,
+ *                         deadlines, link reports, life cycle
+ *   delegation_prepare.c  PREPARE: choose the target, read J, send the copy
+ *   delegation_run.c      ALLOC -> RUN -> RUNNING -> FINISH: the remote R,
+ *                         job-exec's override, the output copy
+ */
+
+#ifndef DELEGATE_DELEGATION_IMPL_H
+#define DELEGATE_DELEGATION_IMPL_H
+
+#include "delegation.h"
+#include "output.h"
+
+enum dstate {
+    D_HOLD,
+    D_PREPARE,
+    D_SUBMIT,
+    D_PENDING,
+    D_ALLOC,
+    D_RUN,
+    D_RUNNING,
+    D_FINISH,
+    D_FAILED,
+    D_CANCELED,
+};
+
+struct delegation {
+    struct delegation *next;
+    struct delegation **pprev;
+    struct delegation_env *env;
+    flux_jobid_t id;
+    uint32_t userid;
+    int urgency;
+    struct route *route;
+    struct link *link;  // of the current attempt
+    char *label;        // of the current target, or NULL
+    enum dstate state;
+
+    json_t *others;  // other outstanding dependencies (a set)
+    bool in_depend;
+    bool dropped;
+
+    flux_jobid_t remote_id;
+    json_t *R;  // R for the source job
+    bool remote_started;
+    bool remote_finished;
+    int remote_status;
+
+    flux_future_t *f_J;  // the job as submitted
+    flux_future_t *f_commit;
+    flux_future_t *f_exec;  // override start or finish
+    flux_watcher_t *deadline_w;
+    flux_watcher_t *retry_w;  // settle check, start retries
+    int start_tries;
+    char *deadline_why;
+    char *exc_type;      // fatal remote exception after start, raised
+    char *exc_note;      //   once the source job has the remote status
+    struct output *out;  // the remote output, from the remote start
+};
+
+/* delegation.c */
+bool ended (struct delegation *d);
+void fail (struct delegation *d, const char *type, bool cancel, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
+void attempt_failed (struct delegation *d, bool on, bool cancel, const char *why);
+void deadline_arm (struct delegation *d, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+void raise_held_exception (struct delegation *d);
+
+/* delegation_prepare.c: choose the target and send the copy */
+void prepare (struct delegation *d);
+
+/* delegation_run.c */
+void take_R (struct delegation *d, json_t *remote_R);
+void remote_start_seen (struct delegation *d);
+void advance (struct delegation *d);
+
+#endif /* !DELEGATE_DELEGATION_IMPL_H */
+
+// vi:ts=4 sw=4 expandtab

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: LGPL-3.0 */
+
+/* delegation_run.c - ALLOC -> RUN -> RUNNING -> FINISH: R, job-exec's override, output
+ *
+ * Part of the state machine drawn at the top of delegation.c.
+ */
+
+#if HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "delegation_impl.h"
+#include "jobspec.h"
+
+#define START_RETRY_DELAY 0.05
+#define START_RETRY_MAX 200
+
+/* ---- PENDING -> ALLOC -> RUN: take the remote R ---- */
+
+void take_R (struct delegation *d, json_t *remote_R)
+{
+    flux_error_t error;
+
+    if (d->R || ended (d))
+        return;
+    if (!(d->R = delegate_source_R (remote_R, &error))) {
+        fail (d, "DelegationFailure", true, "%s: %s", link_uri (d->link), error.text);
+        return;
+    }
+    d->state = D_ALLOC;
+    /* The job goes to SCHED at once, and delegation_sched() gives it R. */
+    if (flux_jobtap_dependency_remove (d->env->p, d->id, DELEGATION_DEPENDENCY) < 0)
+        fail (d,
+              "DelegationFailure",
+              true,
+              "%s: cannot release the job: %s",
+              link_uri (d->link),
+              strerror (errno));
+}
+
+static void commit_cb (flux_future_t *f, void *arg)
+{
+    struct delegation *d = arg;
+
+    if (flux_future_get (f, NULL) < 0)
+        fail (d,
+              "alloc",
+              true,
+              "delegate: cannot store R: %s",
+              future_strerror (f, errno));
+    else if (!ended (d)) {
+        d->state = D_RUN;
+        if (flux_jobtap_event_post_pack (d->env->p,
+                                         d->id,
+                                         "alloc",
+                                         "{s:b}",
+                                         "bypass",
+                                         1)
+            < 0)
+            fail (d,
+                  "alloc",
+                  true,
+                  "delegate: cannot post alloc: %s",
+                  strerror (errno));
+        else
+            advance (d);
+    }
+    flux_future_destroy (f);
+    d->f_commit = NULL;
+}
+
+int delegation_sched (struct delegation *d, flux_plugin_arg_t *args)
+{
+    flux_kvs_txn_t *txn = NULL;
+    char key[64];
+
+    if (!d->R || d->state != D_ALLOC || d->f_commit)
+        return 0;
+    if (flux_plugin_arg_pack (args, FLUX_PLUGIN_ARG_OUT, "{s:O}", "R", d->R) < 0
+        || flux_job_kvs_key (key, sizeof (key), d->id, "R") < 0
+        || !(txn = flux_kvs_txn_create ())
+        || flux_kvs_txn_pack (txn, 0, key, "O", d->R) < 0
+        || !(d->f_commit = flux_kvs_commit (d->env->h, NULL, 0, txn))
+        || flux_future_then (d->f_commit, -1., commit_cb, d) < 0) {
+        flux_future_destroy (d->f_commit);
+        d->f_commit = NULL;
+        fail (d, "alloc", true, "delegate: cannot store R: %s", strerror (errno));
+    }
+    flux_kvs_txn_destroy (txn);
+    return 0;
+}
+
+/* ---- RUN -> RUNNING -> FINISH: drive job-exec's override ---- */
+
+static void exec_cb (flux_future_t *f, void *arg)
+{
+    struct delegation *d = arg;
+    int rc = flux_future_get (f, NULL);
+    int errnum = errno;
+    char errbuf[256];
+
+    snprintf (errbuf, sizeof (errbuf), "%s", future_strerror (f, errnum));
+    flux_future_destroy (f);
+    d->f_exec = NULL;
+    if (ended (d))
+        return;
+    if (d->state == D_RUN) {
+        if (rc < 0 && errnum == ENOENT && ++d->start_tries < START_RETRY_MAX) {
+            /* job-exec has not taken the start request yet */
+            flux_timer_watcher_reset (d->retry_w, START_RETRY_DELAY, 0.);
+            flux_watcher_start (d->retry_w);
+            return;
+        }
+        if (rc == 0) {
+            d->state = D_RUNNING;
+            if (d->out)
+                output_start (d->out);  // job-exec made the guest namespace
+        }
+    } else if (d->state == D_FINISH && (rc == 0 || d->exc_type)) {
+        if (d->exc_type)
+            raise_held_exception (d);
+        return;
+    }
+    if (rc < 0) {
+        fail (d, "exec", true, "delegate: job-exec override: %s", errbuf);
+        return;
+    }
+    advance (d);
+}
+
+static void exec_override (struct delegation *d, const char *event, int status)
+{
+    if (!(d->f_exec = flux_rpc_pack (d->env->h,
+                                     "job-exec.override",
+                                     FLUX_NODEID_ANY,
+                                     0,
+                                     "{s:s s:I s:i}",
+                                     "event",
+                                     event,
+                                     "jobid",
+                                     d->id,
+                                     "status",
+                                     status))
+        || flux_future_then (d->f_exec, -1., exec_cb, d) < 0) {
+        flux_future_destroy (d->f_exec);
+        d->f_exec = NULL;
+        fail (d, "exec", true, "delegate: job-exec override: %s", strerror (errno));
+    }
+}
+
+/* The source job finishes once the remote job finished and its output
+ * was copied (job-exec removes the guest namespace at the finish).
+ */
+void advance (struct delegation *d)
+{
+    if (ended (d) || d->f_exec || flux_watcher_is_active (d->retry_w))
+        return;
+    if (d->state == D_RUN && d->remote_started)
+        exec_override (d, "start", 0);
+    else if (d->state == D_RUNNING && d->remote_finished
+             && (!d->out || output_complete (d->out))) {
+        d->state = D_FINISH;
+        exec_override (d, "finish", d->remote_status);
+    }
+}
+
+static void output_complete_cb (void *arg)
+{
+    advance (arg);
+}
+
+/* The remote job started: its output will be copied (output.h).
+ */
+void remote_start_seen (struct delegation *d)
+{
+    d->remote_started = true;
+    if (!d->out
+        && !(d->out = output_create (d->env->h,
+                                     d->id,
+                                     d->env->service,
+                                     output_complete_cb,
+                                     d)))
+        flux_log_error (d->env->h,
+                        "delegate: job %ju: output will not be copied",
+                        (uintmax_t)d->id);
+    advance (d);
+}
+
+// vi:ts=4 sw=4 expandtab

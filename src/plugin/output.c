@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: LGPL-3.0 */
+
+/* output.c - the remote job's output, copied to the source job (output.h)
+ */
+
+#if HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "output.h"
+
+struct output {
+    flux_t *h;
+    flux_jobid_t id;
+    char *service;
+    output_complete_f cb;
+    void *cb_arg;
+
+    json_t *pending;  // entries (strings) not yet committed
+    flux_future_t *f_commit;
+    int committed;    // entries committed
+    bool started;     // the source guest namespace exists
+    bool shell_init;  // posted (with the header)
+    bool ended;       // no more entries will come
+    int streams;      // stdout + stderr of all tasks, from the header
+    int eofs;         // EOFs seen
+    bool complete;    // reported
+};
+
+bool output_complete (struct output *o)
+{
+    return (o->ended || (o->streams > 0 && o->eofs >= o->streams))
+           && json_array_size (o->pending) == 0 && !o->f_commit;
+}
+
+int output_count (struct output *o)
+{
+    return o->committed;
+}
+
+static void check_complete (struct output *o)
+{
+    if (!o->complete && output_complete (o)) {
+        o->complete = true;
+        if (o->cb)
+            o->cb (o->cb_arg);
+    }
+}
+
+/* Count the streams from the header, and the EOFs from data entries.
+ */
+static void scan (struct output *o, const char *entry)
+{
+    json_t *e = json_loads (entry, JSON_DISABLE_EOF_CHECK, NULL);
+    const char *name = NULL;
+    int out = 0, err = 0, eof = 0;
+
+    if (json_unpack (e, "{s:s}", "name", &name) == 0) {
+        if (!strcmp (name, "header")
+            && json_unpack (e,
+                            "{s:{s:{s?i s?i}}}",
+                            "context",
+                            "count",
+                            "stdout",
+                            &out,
+                            "stderr",
+                            &err)
+                   == 0)
+            o->streams = out + err;
+        else if (!strcmp (name, "data")
+                 && json_unpack (e, "{s:{s?b}}", "context", "eof", &eof) == 0 && eof)
+            o->eofs++;
+    }
+    json_decref (e);
+}
+
+/* Eventlog entries are lines: RFC 18. */
+static int append_line (flux_kvs_txn_t *txn, const char *key, const char *line)
+{
+    size_t len = strlen (line);
+    char *s;
+    int rc;
+
+    if (len > 0 && line[len - 1] == '\n')
+        return flux_kvs_txn_put (txn, FLUX_KVS_APPEND, key, line);
+    if (!(s = malloc (len + 2)))
+        return -1;
+    memcpy (s, line, len);
+    s[len] = '\n';
+    s[len + 1] = '\0';
+    rc = flux_kvs_txn_put (txn, FLUX_KVS_APPEND, key, s);
+    free (s);
+    return rc;
+}
+
+static int append_shell_init (struct output *o, flux_kvs_txn_t *txn)
+{
+    json_t *entry = json_pack ("{s:f s:s s:{s:i s:i s:s}}",
+                               "timestamp",
+                               flux_reactor_now (flux_get_reactor (o->h)),
+                               "name",
+                               "shell.init",
+                               "context",
+                               "leader-rank",
+                               0,
+                               "size",
+                               1,
+                               "service",
+                               o->service);
+    char *s = entry ? json_dumps (entry, JSON_COMPACT) : NULL;
+    int rc = s ? append_line (txn, "exec.eventlog", s) : -1;
+
+    free (s);
+    json_decref (entry);
+    return rc;
+}
+
+static void flush (struct output *o);
+
+static void commit_cb (flux_future_t *f, void *arg)
+{
+    struct output *o = arg;
+
+    if (flux_future_get (f, NULL) < 0) {
+        flux_log (o->h,
+                  LOG_ERR,
+                  "delegate: job %ju: cannot copy the remote output: %s",
+                  (uintmax_t)o->id,
+                  future_strerror (f, errno));
+        o->ended = true;  // give up, but let the job finish
+        json_array_clear (o->pending);
+    }
+    flux_future_destroy (f);
+    o->f_commit = NULL;
+    flush (o);
+    check_complete (o);
+}
+
+static void flush (struct output *o)
+{
+    char ns[64];
+    flux_kvs_txn_t *txn;
+    size_t i;
+    json_t *line;
+    size_t n = json_array_size (o->pending);
+
+    if (!o->started || o->f_commit || n == 0)
+        return;
+    if (flux_job_kvs_namespace (ns, sizeof (ns), o->id) < 0
+        || !(txn = flux_kvs_txn_create ()))
+        goto error;
+    json_array_foreach (o->pending, i, line)
+    {
+        if (append_line (txn, "output", json_string_value (line)) < 0)
+            goto error_txn;
+    }
+    if (!o->shell_init && append_shell_init (o, txn) < 0)
+        goto error_txn;
+    if (!(o->f_commit = flux_kvs_commit (o->h, ns, 0, txn))
+        || flux_future_then (o->f_commit, -1., commit_cb, o) < 0) {
+        flux_future_destroy (o->f_commit);
+        o->f_commit = NULL;
+        goto error_txn;
+    }
+    flux_kvs_txn_destroy (txn);
+    o->shell_init = true;
+    o->committed += n;
+    json_array_clear (o->pending);
+    return;
+error_txn:
+    flux_kvs_txn_destroy (txn);
+error:
+    flux_log_error (o->h,
+                    "delegate: job %ju: cannot copy the remote output",
+                    (uintmax_t)o->id);
+    o->ended = true;
+    json_array_clear (o->pending);
+}
+
+int output_add (struct output *o, const char *entry)
+{
+    if (o->ended || o->complete)
+        return 0;  // the source job may be finishing: its namespace goes
+    scan (o, entry);
+    if (json_array_append_new (o->pending, json_string (entry)) < 0)
+        return -1;
+    flush (o);
+    return 0;
+}
+
+void output_end (struct output *o, const char *error)
+{
+    if (error)
+        flux_log (o->h,
+                  LOG_ERR,
+                  "delegate: job %ju: remote output: %s",
+                  (uintmax_t)o->id,
+                  error);
+    o->ended = true;
+    check_complete (o);
+}
+
+void output_start (struct output *o)
+{
+    o->started = true;
+    flush (o);
+    check_complete (o);
+}
+
+void output_destroy (struct output *o)
+{
+    if (o) {
+        int saved_errno = errno;
+        flux_future_destroy (o->f_commit);
+        json_decref (o->pending);
+        free (o->service);
+        free (o);
+        errno = saved_errno;
+    }
+}
+
+struct output *output_create (
+    flux_t *h, flux_jobid_t id, const char *service, output_complete_f cb, void *arg)
+{
+    struct output *o = calloc (1, sizeof (*o));
+
+    if (!o)
+        return NULL;
+    o->h = h;
+    o->id = id;
+    o->cb = cb;
+    o->cb_arg = arg;
+    if (!(o->service = strdup (service)) || !(o->pending = json_array ())) {
+        output_destroy (o);
+        return NULL;
+    }
+    return o;
+}
+
+// vi:ts=4 sw=4 expandtab
