@@ -3,16 +3,17 @@
 #
 # demo.sh - the walkthrough of the README, automated
 #
-#   demo.sh /path/to/delegate.so
+#   demo.sh /path/to/delegate.so [DIR-OF-flux-delegate]
 #
 # Starts a throwaway Flux instance with two child instances, A and B,
 # loads delegate.so into A, submits one job to A with
 # --dependency=delegate:URI-of-B, and shows where it ran, its output and
-# its exit code.  Everything it starts ends with it.
+# its exit code, all from A.  Everything it starts ends with it.
 
 set -e
 plugin=${1:?usage: demo.sh /path/to/delegate.so}
 plugin=$(realpath "$plugin")
+cmddir=$(realpath "${2:-$(dirname "$plugin")/../../cmd}")
 
 if test -z "$DELEGATE_DEMO_INNER"; then
     command -v flux >/dev/null || {
@@ -20,7 +21,7 @@ if test -z "$DELEGATE_DEMO_INNER"; then
         exit 1
     }
     export DELEGATE_DEMO_INNER=1
-    exec timeout 120 flux start --test-size=2 /bin/bash "$0" "$plugin"
+    exec timeout 120 flux start --test-size=2 /bin/bash "$0" "$plugin" "$cmddir"
 fi
 
 say () { printf '\n==> %s\n' "$*"; }
@@ -48,8 +49,12 @@ echo "source job $id in A was delegated to $B as job $rid"
 FLUX_URI=$A flux jobs -o "{id} {status} {returncode} {nodelist}" "$id" | sed 's/^/A: /'
 FLUX_URI=$B flux jobs -o "{id} {status} {returncode} {nodelist}" "$rid" | sed 's/^/B: /'
 
-say "its output (read on B)"
-FLUX_URI=$B flux job attach "$rid" 2>/dev/null || true
+say "its output, read on A (flux job attach $id)"
+FLUX_URI=$A flux job attach "$id" || true
+
+say "where it went (flux delegate info $id, in A)"
+FLUX_URI=$A FLUX_EXEC_PATH=$cmddir${FLUX_EXEC_PATH:+:$FLUX_EXEC_PATH} \
+    flux delegate info "$id"
 
 say "its exit code, as A reports it (flux job status)"
 rc=0

@@ -61,10 +61,15 @@ test_expect_success 'the source broker is still up and runs local jobs' '
     on $A flux getattr size &&
     timeout 5 env FLUX_URI=$A flux run -n1 true
 '
-test_expect_success 'the plugin loads again' '
+test_expect_success 'the plugin loads again and takes the jobs over' '
     load_plugin $A &&
-    on $A flux cancel $stuck $running $pending &&
-    on $B flux cancel --all
+    wait_event $A $stuck clean 20 &&
+    test "$(job_result $A $stuck)" = "COMPLETED 0" &&
+    on $A flux cancel $running &&
+    wait_event $A $running clean &&
+    on $B flux cancel $blocker &&
+    wait_event $A $pending clean 20 &&
+    test "$(job_result $A $pending)" = "COMPLETED 0"
 '
 test_expect_success 'a target broker killed under a running job: exception' '
     id=$(on $A flux submit --dependency=delegate:$D sleep 120) &&

@@ -105,14 +105,7 @@ test_expect_success 'no job of the source ran on C' '
 # drops before C answers.  When C resumes it creates the job: held, so it
 # cannot run, and found by its origin and cancelled.
 test_expect_success 'a submission whose answer was lost: failover to B' '
-    cat >ssh-targets.toml <<-EOT &&
-	[[delegate]]
-	uri = "$C_SSH"
-	label = "c"
-	[[delegate]]
-	uri = "$B_SSH"
-	label = "b"
-	EOT
+    targets_toml c=$C_SSH b=$B_SSH >ssh-targets.toml &&
     on $A flux config load ssh-targets.toml &&
     on $C flux jobs -a -n -o {id} >c.before &&
     kill -STOP $C_PID &&

@@ -32,17 +32,7 @@ test_expect_success 'start source A and targets B, C, D (1 core), E (2 cores)' '
     start_instance B &&
     start_instance C &&
     start_instance D &&
-    cat >targets.toml <<-EOT &&
-	[[delegate]]
-	uri = "$B"
-	label = "b"
-	[[delegate]]
-	uri = "$C"
-	label = "c"
-	[[delegate]]
-	uri = "$D"
-	label = "d"
-	EOT
+    targets_toml b=$B c=$C d=$D >targets.toml &&
     on $A flux config load targets.toml &&
     load_plugin $A metrics-interval=0.5s link-timeout=3s
 '
@@ -145,8 +135,7 @@ test_expect_success 'earliest_start: a job no target can hold fails' '
     on $A flux job eventlog $id | grep "DelegationFailure.*no target can hold"
 '
 test_expect_success 'earliest_start: a job only one target can hold goes there' '
-    cp targets.toml wide.toml &&
-    printf "[[delegate]]\nuri = \"%s\"\nlabel = \"e\"\n" "$E" >>wide.toml &&
+    targets_toml b=$B c=$C d=$D e=$E >wide.toml &&
     on $A flux config load wide.toml &&
     wait_metrics $A e &&
     test "$(on $A flux jobtap query delegate.so |
@@ -249,6 +238,38 @@ test_expect_success 'the legacy form delegate = [URIs] is picked up live' '
     wait_event $A $id clean &&
     test "$(event_context $A $id delegate::submit uri)" = "$D" &&
     test_must_fail on $A flux submit --dependency=delegate:c true
+'
+test_expect_success 'max-jobs: past it a named target makes jobs wait' '
+    targets_toml b=$B >limits.toml &&
+    echo "max-jobs = 1" >>limits.toml &&
+    targets_toml c=$C >>limits.toml &&
+    on $A flux config load limits.toml &&
+    first=$(on $A flux submit --dependency=delegate:b sleep 3) &&
+    wait_event $A $first start &&
+    second=$(on $A flux submit --dependency=delegate:b true) &&
+    sleep 1 &&
+    test "$(on $A flux jobs -n -o {state} $second)" = DEPEND &&
+    test -z "$(event_context $A $second delegate::submit jobid)" &&
+    on $A flux jobtap query delegate.so | jq -e ".delegations.wait == 1" &&
+    wait_event $A $second clean &&
+    test "$(job_result $A $second)" = "COMPLETED 0" &&
+    test "$(on $A flux jobs -n -o {t_run} $second | cut -d. -f1)" -ge \
+         "$(on $A flux jobs -n -o {t_inactive} $first | cut -d. -f1)"
+'
+test_expect_success 'max-jobs: past it a policy sends jobs elsewhere' '
+    first=$(on $A flux submit --dependency=delegate:assign:0 sleep 3) &&
+    wait_event $A $first start &&
+    second=$(on $A flux submit --dependency=delegate:assign:0 true) &&
+    wait_event $A $second clean &&
+    test "$(target_of $first)" = b &&
+    test "$(target_of $second)" = c &&
+    test -z "$(event_context $A $second delegate::failover note)" &&
+    wait_event $A $first clean
+'
+test_expect_success 'a bad max-jobs is refused with a message' '
+    printf "[[delegate]]\nuri = \"%s\"\nmax-jobs = 0\n" "$B" >bad-limit.toml &&
+    test_must_fail on $A flux config load bad-limit.toml 2>err &&
+    grep "delegate\[0\].max-jobs: must be an integer from 1 to 1000000" err
 '
 test_expect_success 'jobtap query lists the configured targets with metrics' '
     on $A flux config load targets.toml &&

@@ -17,14 +17,7 @@ test_expect_success 'start source A and targets B, C; configure them' '
     start_instance A &&
     start_instance B &&
     start_instance C &&
-    cat >targets.toml <<-EOT &&
-	[[delegate]]
-	uri = "$B"
-	label = "b"
-	[[delegate]]
-	uri = "$C"
-	label = "c"
-	EOT
+    targets_toml b=$B c=$C >targets.toml &&
     on $A flux config load targets.toml &&
     load_plugin $A metrics-interval=0.5s link-timeout=3s
 '

@@ -39,6 +39,7 @@ struct delegate_conf *delegate_conf_copy (const struct delegate_conf *dc)
     for (int i = 0; i < dc->count; i++) {
         struct target_conf *tc = &dc->targets[i];
         copy->count = i + 1;
+        copy->targets[i].max_jobs = tc->max_jobs;
         if (!(copy->targets[i].uri = strdup (tc->uri))
             || (tc->label && !(copy->targets[i].label = strdup (tc->label))))
             goto nomem;
@@ -81,8 +82,18 @@ static void *entry_parse (struct delegate_conf *dc,
     if (json_is_object (entry)) {
         json_object_foreach (entry, key, v)
         {
-            if (strcmp (key, "uri") && strcmp (key, "label"))
+            if (strcmp (key, "uri") && strcmp (key, "label")
+                && strcmp (key, "max-jobs"))
                 return fail (errp, "delegate[%d]: unknown key '%s'", i, key);
+        }
+        if ((v = json_object_get (entry, "max-jobs"))) {
+            if (!json_is_integer (v) || json_integer_value (v) < 1
+                || json_integer_value (v) > 1000000)
+                return fail (errp,
+                             "delegate[%d].max-jobs: must be an integer from 1 to"
+                             " 1000000",
+                             i);
+            dc->targets[i].max_jobs = (int)json_integer_value (v);
         }
         if (!(uri = json_object_get (entry, "uri")))
             return fail (errp, "delegate[%d]: the key 'uri' is required", i);

@@ -7,6 +7,7 @@
  *   [[delegate]]                  # one table per target, in order
  *   uri = "ssh://login1/run/flux/local"
  *   label = "cluster-a"           # optional
+ *   max-jobs = 100                # optional: jobs in flight there
  *
  * or the older form
  *
@@ -25,7 +26,8 @@
 
 struct target_conf {
     char *uri;
-    char *label;  // NULL if none
+    char *label;   // NULL if none
+    int max_jobs;  // jobs in flight at most; 0: no limit
 };
 
 struct delegate_conf {

@@ -4,6 +4,7 @@
  *
  *   flux jobtap load /path/to/delegate.so [link-timeout=DURATION]
  *                                         [metrics-interval=DURATION]
+ *                                         [only-configured=true|false]
  *   flux submit --dependency=delegate:URI ...
  *
  * Protocol with the job manager (the per-job state machine is in
@@ -65,6 +66,8 @@ struct delegate_ctx {
     struct delegation_env env;
     struct targets *targets;
     double metrics_interval;
+    int only_configured;  // 1, 0, or -1: as access.allow-guest-user
+    bool multi_user;      // access.allow-guest-user
     flux_future_t *f_uri;
     flux_future_t *f_subscribe;
     flux_msg_handler_t *kill_mh;
@@ -166,6 +169,16 @@ static struct route *request_route (struct delegate_ctx *ctx,
     }
     if (!(route = route_create (json_string_value (value), errp)))
         return NULL;
+    if (route_request (route)->kind == DELEGATE_URI
+        && (ctx->only_configured == 1 || (ctx->only_configured < 0 && ctx->multi_user))
+        && delegate_conf_find_uri (dc, json_string_value (value)) < 0) {
+        snprintf (errp->text,
+                  sizeof (errp->text),
+                  "%.64s: not a configured target, and only-configured is on",
+                  json_string_value (value));
+        route_destroy (route);
+        return NULL;
+    }
     if (route_request (route)->kind == DELEGATE_LABEL
         && delegate_conf_find_label (dc, json_string_value (value)) < 0) {
         snprintf (errp->text,
@@ -177,6 +190,46 @@ static struct route *request_route (struct delegate_ctx *ctx,
         return NULL;
     }
     return route;
+}
+
+/* A job found active when the plugin was loaded (after a remove).
+ */
+static int recover_job (flux_plugin_t *p,
+                        struct delegate_ctx *ctx,
+                        flux_jobid_t id,
+                        uint32_t userid,
+                        int urgency,
+                        json_t *value)
+{
+    struct route *route = NULL;
+    struct delegation *d;
+    flux_error_t error;
+
+    snprintf (error.text, sizeof (error.text), "the target is not a string");
+    if (!json_is_string (value)
+        || !(route = route_create (json_string_value (value), &error))
+        || !(d = delegation_create (&ctx->env, id, userid, urgency, route))) {
+        route_destroy (route);
+        return flux_jobtap_raise_exception (p,
+                                            FLUX_JOBTAP_CURRENT_JOB,
+                                            "DelegationFailure",
+                                            0,
+                                            "delegate: cannot take the job over: %s",
+                                            route ? strerror (errno) : error.text);
+    }
+    if (flux_jobtap_job_aux_set (p,
+                                 FLUX_JOBTAP_CURRENT_JOB,
+                                 AUX_NAME,
+                                 d,
+                                 (flux_free_f)delegation_destroy)
+        < 0) {
+        delegation_destroy (d);
+        return -1;
+    }
+    if (flux_jobtap_job_subscribe (p, FLUX_JOBTAP_CURRENT_JOB) < 0)
+        return -1;
+    delegation_recover (d);
+    return 0;
 }
 
 static int create_cb (flux_plugin_t *p,
@@ -216,14 +269,8 @@ static int create_cb (flux_plugin_t *p,
             return flux_jobtap_reject_job (p, args, "delegate: %s", error.text);
         return 0;
     }
-    if (state != FLUX_JOB_STATE_NEW) {
-        flux_log (ctx->env.h,
-                  LOG_ERR,
-                  "delegate: job %ju was delegated before this plugin was loaded;"
-                  " it is left as it is",
-                  (uintmax_t)id);
-        return 0;
-    }
+    if (state != FLUX_JOB_STATE_NEW)
+        return recover_job (p, ctx, id, userid, urgency, value);
     if (!(route = request_route (ctx, value, userid, &error)))
         return flux_jobtap_reject_job (p, args, "delegate: %s", error.text);
     if (!(d = delegation_create (&ctx->env, id, userid, urgency, route))
@@ -400,7 +447,7 @@ static int query_cb (flux_plugin_t *p,
     }
     rc = flux_plugin_arg_pack (args,
                                FLUX_PLUGIN_ARG_OUT,
-                               "{s:O s:O s:f s:f}",
+                               "{s:O s:O s:f s:f s:b}",
                                "targets",
                                targets,
                                "delegations",
@@ -408,7 +455,10 @@ static int query_cb (flux_plugin_t *p,
                                "link-timeout",
                                ctx->env.link_timeout,
                                "metrics-interval",
-                               ctx->metrics_interval);
+                               ctx->metrics_interval,
+                               "only-configured",
+                               ctx->only_configured == 1
+                                   || (ctx->only_configured < 0 && ctx->multi_user));
     json_decref (states);
     json_decref (targets);
     return rc;
@@ -490,6 +540,36 @@ static int option_duration (struct delegate_ctx *ctx,
     return 0;
 }
 
+/* A boolean option given when loading: true or false (or 1 or 0, as
+ * flux jobtap load passes KEY=VALUE as a string).  Leaves 'value' alone
+ * when the option is not given.
+ */
+static int option_bool (struct delegate_ctx *ctx,
+                        flux_plugin_t *p,
+                        const char *name,
+                        int *value)
+{
+    json_t *o = NULL;
+    const char *s;
+
+    if (flux_plugin_conf_unpack (p, "{s?o}", name, &o) < 0 || !o)
+        return 0;
+    if (json_is_boolean (o))
+        *value = json_is_true (o);
+    else if (json_is_integer (o)
+             && (json_integer_value (o) == 0 || json_integer_value (o) == 1))
+        *value = (int)json_integer_value (o);
+    else if ((s = json_string_value (o))
+             && (!strcmp (s, "true") || !strcmp (s, "false")))
+        *value = !strcmp (s, "true");
+    else {
+        flux_log (ctx->env.h, LOG_ERR, "delegate: %s must be true or false", name);
+        errno = EINVAL;
+        return -1;
+    }
+    return 0;
+}
+
 /* The instance configuration: its [[delegate]] targets.  An invalid one
  * is refused and the targets in force stay.
  */
@@ -508,6 +588,9 @@ static int conf_update_cb (flux_plugin_t *p,
     if (!(dc = delegate_conf_parse (conf, &error)))
         return flux_jobtap_error (p, args, "delegate: %s", error.text);
     targets_configure (ctx->targets, dc);
+    ctx->multi_user = false;
+    (void)
+        json_unpack (conf, "{s:{s:b}}", "access", "allow-guest-user", &ctx->multi_user);
     return 0;
 }
 
@@ -587,8 +670,10 @@ int flux_plugin_init (flux_plugin_t *p)
     }
     ctx->env.link_timeout = DEFAULT_LINK_TIMEOUT;
     ctx->metrics_interval = DEFAULT_METRICS_INTERVAL;
+    ctx->only_configured = -1;
     if (option_duration (ctx, p, "link-timeout", &ctx->env.link_timeout) < 0
         || option_duration (ctx, p, "metrics-interval", &ctx->metrics_interval) < 0
+        || option_bool (ctx, p, "only-configured", &ctx->only_configured) < 0
         || origin_init (ctx) < 0
         || !(ctx->targets = ctx->env.targets =
                  targets_create (&ctx->env, ctx->metrics_interval)))

@@ -9,7 +9,9 @@
  * when the remote job starts and finishes.
  *
  *   HOLD ── other dependencies gone ──> PREPARE ── jobspec read ──> SUBMIT
- *                                                                    │
+ *                      target full │  ^ a slot frees                 │
+ *                                  v  │                              │
+ *                                  WAIT                              │
  *      ┌───────────────────── remote job id ─────────────────────────┘
  *      v
  *   PENDING ── remote R ──> ALLOC ── R committed, "alloc" posted ──> RUN
@@ -21,9 +23,14 @@
  *
  *   any state ── failure ──────────> FAILED    (exception raised here)
  *   any state ── source exception ─> CANCELED  (remote job cancelled)
+ *   RECOVER: after a plugin reload, see delegation_recover.c
  *
  * PREPARE chooses the target (route.c): the URI or label given, or the
- * one a policy picks.  An attempt fails when the link cannot connect,
+ * one a policy picks.  A configured target may cap its jobs in flight
+ * (PREPARE to RUNNING) with max-jobs: a job whose target is full, or
+ * whose policy finds only full targets left, waits in WAIT (still held
+ * in DEPEND) and goes back to PREPARE, oldest job first, when a slot
+ * frees.  An attempt fails when the link cannot connect,
  * the target refuses the job, no answer comes within the link timeout
  * of PREPARE, contact is lost for the link timeout, or the remote job
  * gets an alloc exception before it starts.  A job routed by a policy
@@ -56,6 +63,8 @@ static const char *state_names[] = {
     "finish",
     "failed",
     "canceled",
+    "recover",
+    "wait",
 };
 
 const char *delegation_state_name (struct delegation *d)
@@ -71,6 +80,51 @@ struct delegation *delegation_next (struct delegation *d)
 struct link *delegation_link (struct delegation *d)
 {
     return d->link;
+}
+
+bool delegation_in_flight (struct delegation *d)
+{
+    return d->state >= D_PREPARE && d->state <= D_RUNNING;
+}
+
+/* Every change of state goes through here: it keeps the count of
+ * delegations waiting for a slot, and frees the slot of one that leaves
+ * its target.
+ */
+void set_state (struct delegation *d, enum dstate state)
+{
+    bool was_in_flight = delegation_in_flight (d);
+
+    if (d->state == D_WAIT)
+        d->env->waiting--;
+    if (state == D_WAIT)
+        d->env->waiting++;
+    d->state = state;
+    if (was_in_flight && !delegation_in_flight (d))
+        targets_slot_freed (d->env->targets);
+}
+
+static int by_id (const void *a, const void *b)
+{
+    flux_jobid_t x = (*(struct delegation **)a)->id;
+    flux_jobid_t y = (*(struct delegation **)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+void delegation_wake_all (struct delegation_env *env)
+{
+    int n = 0;
+    struct delegation **waiting;
+
+    if (env->waiting <= 0 || !(waiting = calloc (env->waiting, sizeof (*waiting))))
+        return;
+    for (struct delegation *d = env->list; d && n < env->waiting; d = d->next)
+        if (d->state == D_WAIT)
+            waiting[n++] = d;
+    qsort (waiting, n, sizeof (*waiting), by_id);
+    for (int i = 0; i < n; i++)
+        prepare (waiting[i]);
+    free (waiting);
 }
 
 /* ---- ending a delegation ---- */
@@ -107,7 +161,7 @@ void fail (struct delegation *d, const char *type, bool cancel, const char *fmt,
     va_start (ap, fmt);
     vsnprintf (note, sizeof (note), fmt, ap);
     va_end (ap);
-    d->state = D_FAILED;
+    set_state (d, D_FAILED);
     stop_timers (d);
     drop (d, cancel ? "abandoned by the source instance" : NULL);
     if (flux_jobtap_raise_exception (d->env->p, d->id, type, 0, "%s", note) < 0)
@@ -140,7 +194,7 @@ void delegation_exception (struct delegation *d,
 
     if (severity != 0 || ended (d))
         return;
-    d->state = D_CANCELED;
+    set_state (d, D_CANCELED);
     stop_timers (d);
     snprintf (reason,
               sizeof (reason),
@@ -188,6 +242,7 @@ void attempt_failed (struct delegation *d, bool on, bool cancel, const char *why
     d->dropped = false;
     d->remote_id = 0;
     d->remote_started = d->remote_finished = false;
+    set_state (d, D_HOLD);  // its slot on that target is free
     prepare (d);
 }
 
@@ -328,7 +383,7 @@ static void submitted (struct delegation *d, flux_jobid_t remote_id)
     const char *uri = link_uri (d->link);
 
     d->remote_id = remote_id;
-    d->state = D_PENDING;
+    set_state (d, D_PENDING);
     flux_watcher_stop (d->deadline_w);
     if (flux_jobtap_event_post_pack (d->env->p,
                                      d->id,
@@ -419,6 +474,8 @@ void delegation_destroy (struct delegation *d)
         int saved_errno = errno;
         if ((*d->pprev = d->next))
             d->next->pprev = d->pprev;
+        if (d->state == D_WAIT)
+            d->env->waiting--;
         drop (d, NULL);
         flux_watcher_destroy (d->deadline_w);
         flux_watcher_destroy (d->retry_w);
@@ -428,6 +485,8 @@ void delegation_destroy (struct delegation *d)
         json_decref (d->others);
         json_decref (d->R);
         output_destroy (d->out);
+        flux_future_destroy (d->f_recover);
+        free (d->recovered);
         route_destroy (d->route);
         free (d->label);
         free (d->deadline_why);

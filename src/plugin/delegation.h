@@ -30,6 +30,7 @@ struct delegation_env {
     char service[128];    // where flux job attach sends stdin (output.h)
     struct targets *targets;
     struct delegation *list;
+    int waiting;  // delegations waiting for a slot on a full target
 };
 
 struct delegation;
@@ -43,6 +44,11 @@ struct delegation *delegation_create (struct delegation_env *env,
                                       int urgency,
                                       struct route *route);
 void delegation_destroy (struct delegation *d);
+
+/* Take over a job found active when the plugin was loaded (its past is
+ * read from its eventlog; see delegation_recover.c).
+ */
+void delegation_recover (struct delegation *d);
 
 /* Find the delegation of job 'id', or NULL.
  */
@@ -68,6 +74,15 @@ void delegation_link_state (struct delegation *d, bool up, const char *why);
 /* Walk all delegations: for (d = env->list; d; d = delegation_next (d))
  */
 struct delegation *delegation_next (struct delegation *d);
+
+/* True while the job holds a slot of its target: from the choice of the
+ * target until the remote job finished or the delegation ended.
+ */
+bool delegation_in_flight (struct delegation *d);
+
+/* Try again every delegation waiting for a slot, oldest job first.
+ */
+void delegation_wake_all (struct delegation_env *env);
 
 /* State name, for logs and queries.
  */

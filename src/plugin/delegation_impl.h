@@ -7,6 +7,7 @@
  *   delegation_prepare.c  PREPARE: choose the target, read J, send the copy
  *   delegation_run.c      ALLOC -> RUN -> RUNNING -> FINISH: the remote R,
  *                         job-exec's override, the output copy
+ *   delegation_recover.c  RECOVER: a job delegated before a plugin reload
  */
 
 #ifndef DELEGATE_DELEGATION_IMPL_H
@@ -14,6 +15,8 @@
 
 #include "delegation.h"
 #include "output.h"
+
+struct history;
 
 enum dstate {
     D_HOLD,
@@ -26,6 +29,8 @@ enum dstate {
     D_FINISH,
     D_FAILED,
     D_CANCELED,
+    D_RECOVER,
+    D_WAIT,
 };
 
 struct delegation {
@@ -57,12 +62,15 @@ struct delegation {
     flux_watcher_t *retry_w;  // settle check, start retries
     int start_tries;
     char *deadline_why;
-    char *exc_type;      // fatal remote exception after start, raised
-    char *exc_note;      //   once the source job has the remote status
-    struct output *out;  // the remote output, from the remote start
+    char *exc_type;            // fatal remote exception after start, raised
+    char *exc_note;            //   once the source job has the remote status
+    struct output *out;        // the remote output, from the remote start
+    flux_future_t *f_recover;  // after a plugin reload
+    struct history *recovered;
 };
 
 /* delegation.c */
+void set_state (struct delegation *d, enum dstate state);
 bool ended (struct delegation *d);
 void fail (struct delegation *d, const char *type, bool cancel, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));
@@ -78,6 +86,7 @@ void prepare (struct delegation *d);
 void take_R (struct delegation *d, json_t *remote_R);
 void remote_start_seen (struct delegation *d);
 void advance (struct delegation *d);
+void output_complete_cb (void *arg);
 
 #endif /* !DELEGATE_DELEGATION_IMPL_H */
 

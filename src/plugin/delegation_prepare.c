@@ -88,14 +88,15 @@ static void J_cb (flux_future_t *f, void *arg)
                   link_uri (d->link),
                   strerror (errno));
         else
-            d->state = D_SUBMIT;
+            set_state (d, D_SUBMIT);
     }
     free (s);
     flux_future_destroy (f);
     d->f_J = NULL;
 }
 
-/* Choose the target of this attempt.  Return 0, or -1 if the job failed.
+/* Choose the target of this attempt.  Return 0, 1 if the job waits for
+ * a slot (WAIT), or -1 if the job failed.
  */
 static int choose_target (struct delegation *d)
 {
@@ -114,14 +115,15 @@ static int choose_target (struct delegation *d)
                                    "jobspec",
                                    &jobspec)
                == 0
-        && route_next (d->route,
-                       d->env->targets,
-                       jobspec,
-                       &uri,
-                       &label,
-                       error,
-                       sizeof (error))
+        && (rc = route_next (d->route,
+                             d->env->targets,
+                             jobspec,
+                             &uri,
+                             &label,
+                             error,
+                             sizeof (error)))
                == 0) {
+        rc = -1;
         free (d->label);
         d->label = label ? strdup (label) : NULL;
         if ((d->link = targets_link (d->env->targets, uri)))
@@ -130,7 +132,10 @@ static int choose_target (struct delegation *d)
             snprintf (error, sizeof (error), "%s: %s", uri, strerror (errno));
     }
     flux_plugin_arg_destroy (args);
-    if (rc < 0) {
+    if (rc == 1) {  // a full target: wait for a slot (delegation_wake_all)
+        d->link = NULL;
+        set_state (d, D_WAIT);
+    } else if (rc < 0) {
         d->link = NULL;
         fail (d, "DelegationFailure", false, "%s", error);
     }
@@ -141,9 +146,9 @@ void prepare (struct delegation *d)
 {
     char key[64];
 
-    if (choose_target (d) < 0)
+    if (choose_target (d) != 0)
         return;
-    d->state = D_PREPARE;
+    set_state (d, D_PREPARE);
     deadline_arm (d, "no answer within %gs", d->env->link_timeout);
     if (flux_job_kvs_key (key, sizeof (key), d->id, "J") < 0
         || !(d->f_J = flux_kvs_lookup (d->env->h, NULL, 0, key))

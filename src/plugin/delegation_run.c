@@ -16,8 +16,12 @@
 #include "delegation_impl.h"
 #include "jobspec.h"
 
-#define START_RETRY_DELAY 0.05
-#define START_RETRY_MAX 200
+/* job-exec may not have taken the start request yet: retry soon, then
+ * less often (5 ms doubling to 50 ms; about 10 s in all).
+ */
+#define START_RETRY_DELAY 0.005
+#define START_RETRY_DELAY_MAX 0.05
+#define START_RETRY_MAX 210
 
 /* ---- PENDING -> ALLOC -> RUN: take the remote R ---- */
 
@@ -31,7 +35,7 @@ void take_R (struct delegation *d, json_t *remote_R)
         fail (d, "DelegationFailure", true, "%s: %s", link_uri (d->link), error.text);
         return;
     }
-    d->state = D_ALLOC;
+    set_state (d, D_ALLOC);
     /* The job goes to SCHED at once, and delegation_sched() gives it R. */
     if (flux_jobtap_dependency_remove (d->env->p, d->id, DELEGATION_DEPENDENCY) < 0)
         fail (d,
@@ -53,7 +57,7 @@ static void commit_cb (flux_future_t *f, void *arg)
               "delegate: cannot store R: %s",
               future_strerror (f, errno));
     else if (!ended (d)) {
-        d->state = D_RUN;
+        set_state (d, D_RUN);
         if (flux_jobtap_event_post_pack (d->env->p,
                                          d->id,
                                          "alloc",
@@ -111,12 +115,18 @@ static void exec_cb (flux_future_t *f, void *arg)
     if (d->state == D_RUN) {
         if (rc < 0 && errnum == ENOENT && ++d->start_tries < START_RETRY_MAX) {
             /* job-exec has not taken the start request yet */
-            flux_timer_watcher_reset (d->retry_w, START_RETRY_DELAY, 0.);
+            int doublings = d->start_tries < 5 ? d->start_tries - 1 : 4;
+            double delay = START_RETRY_DELAY * (1 << doublings);
+            flux_timer_watcher_reset (d->retry_w,
+                                      delay < START_RETRY_DELAY_MAX
+                                          ? delay
+                                          : START_RETRY_DELAY_MAX,
+                                      0.);
             flux_watcher_start (d->retry_w);
             return;
         }
         if (rc == 0) {
-            d->state = D_RUNNING;
+            set_state (d, D_RUNNING);
             if (d->out)
                 output_start (d->out);  // job-exec made the guest namespace
         }
@@ -163,12 +173,12 @@ void advance (struct delegation *d)
         exec_override (d, "start", 0);
     else if (d->state == D_RUNNING && d->remote_finished
              && (!d->out || output_complete (d->out))) {
-        d->state = D_FINISH;
+        set_state (d, D_FINISH);
         exec_override (d, "finish", d->remote_status);
     }
 }
 
-static void output_complete_cb (void *arg)
+void output_complete_cb (void *arg)
 {
     advance (arg);
 }

@@ -204,6 +204,12 @@ void output_end (struct output *o, const char *error)
     check_complete (o);
 }
 
+void output_resume (struct output *o, int count)
+{
+    o->committed = count;
+    o->shell_init = count > 0;
+}
+
 void output_start (struct output *o)
 {
     o->started = true;

@@ -48,6 +48,11 @@ void output_end (struct output *o, const char *error);
  */
 void output_start (struct output *o);
 
+/* After a plugin reload: 'count' entries, the header among them if any,
+ * were copied by the plugin before.
+ */
+void output_resume (struct output *o, int count);
+
 bool output_complete (struct output *o);
 
 /* Entries copied so far.

@@ -14,7 +14,16 @@
 
 static bool open_for (const struct policy_input *in, int i)
 {
-    return !in->tried[i];
+    return !in->tried[i] && !in->targets[i].full;
+}
+
+static int full_count (const struct policy_input *in)
+{
+    int n = 0;
+    for (int i = 0; i < in->count; i++)
+        if (!in->tried[i] && in->targets[i].full)
+            n++;
+    return n;
 }
 
 static int untried_count (const struct policy_input *in, bool up_only)
@@ -180,11 +189,16 @@ int policy_choose (const struct policy_input *in, flux_error_t *errp)
             i = choose_shortest_match (in);
             break;
         case POLICY_EARLIEST_START:
-            if ((i = choose_earliest_start (in, errp)) < 0 && untried_count (in, false))
+            if ((i = choose_earliest_start (in, errp)) < 0 && untried_count (in, false)
+                && full_count (in) == 0)
                 return -1;
             break;
         case POLICY_NONE:
             return errfmt (errp, "no policy given");
+    }
+    if (i < 0 && full_count (in) > 0) {
+        (void)errfmt (errp, "every target left is at its max-jobs");
+        return POLICY_WAIT;
     }
     if (i < 0)
         return errfmt (errp, "every target has been tried");

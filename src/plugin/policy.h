@@ -15,7 +15,9 @@
  *
  * Ties go to the lowest index.  A target without metrics yet counts as
  * having no pending jobs and, for earliest_start, as possibly able to
- * hold the job but not to start it now.
+ * hold the job but not to start it now.  A target at its max-jobs (full)
+ * is passed over for this decision; when only full targets are left the
+ * job must wait for a slot (POLICY_WAIT).
  */
 
 #ifndef DELEGATE_POLICY_H
@@ -29,6 +31,7 @@
 
 struct target_view {
     bool up;
+    bool full;  // at its max-jobs
     bool have_metrics;
     int pending;
     int running;
@@ -47,8 +50,11 @@ struct policy_input {
     unsigned int *rr_next;  // POLICY_ROUND_ROBIN state, updated
 };
 
-/* Return the index of the chosen target, or -1 with 'errp' set (no
- * target left, assign:N out of range, no target can hold the job).
+#define POLICY_WAIT (-2)
+
+/* Return the index of the chosen target, -1 with 'errp' set (no target
+ * left, assign:N out of range, no target can hold the job), or
+ * POLICY_WAIT with 'errp' set if the targets left are all full.
  */
 int policy_choose (const struct policy_input *in, flux_error_t *errp);
 

@@ -103,7 +103,11 @@ static int next_by_policy (
         return fail (err, size, "%s", error.text);
     for (i = 0; i < r->snapshot->count; i++)
         targets_view (t, r->snapshot->targets[i].uri, &views[i]);
-    if ((i = policy_choose (&in, &error)) < 0) {
+    if ((i = policy_choose (&in, &error)) == POLICY_WAIT) {
+        snprintf (err, size, "%s", error.text);
+        return 1;
+    }
+    if (i < 0) {
         if (r->attempt > 0 && strstr (error.text, "every target has been tried"))
             return fail_all (r, err, size);
         return fail (err, size, "%s", error.text);
@@ -133,6 +137,10 @@ int route_next (struct route *r,
             if (!(r->uri = strdup (conf->targets[i].uri)))
                 return fail (err, size, "%s: out of memory", r->value);
         }
+        if (targets_full (t, r->uri ? r->uri : r->value)) {
+            snprintf (err, size, "%s is at its max-jobs", r->value);
+            return 1;
+        }
         r->attempt++;
         *urip = r->uri ? r->uri : r->value;
         *labelp = targets_label (t, *urip);
@@ -144,8 +152,8 @@ int route_next (struct route *r,
             || !(r->why = calloc (r->snapshot->count + 1, sizeof (char *))))
             return fail (err, size, "%s: out of memory", r->value);
     }
-    if (next_by_policy (r, t, jobspec, err, size) < 0)
-        return -1;
+    if ((i = next_by_policy (r, t, jobspec, err, size)) != 0)
+        return i;
     r->attempt++;
     *urip = r->snapshot->targets[r->current].uri;
     *labelp = r->snapshot->targets[r->current].label;

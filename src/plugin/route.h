@@ -30,7 +30,9 @@ const struct delegate_request *route_request (struct route *r);
  * Sets the target's URI and label (NULL if none), valid until the next
  * call.  Return 0, or -1 with the reason in 'err' (of 'size' bytes)
  * when no target is left: after failed attempts it lists each target
- * tried and why it failed.
+ * tried and why it failed.  Return 1 (the reason in 'err') if the job
+ * must wait: its named target, or every target its policy may still
+ * choose, is at its max-jobs.
  */
 int route_next (struct route *r,
                 struct targets *t,

@@ -27,6 +27,7 @@ struct targets {
     struct delegate_conf *conf;
     unsigned int rr_next;
     double metrics_interval;
+    flux_watcher_t *wake_w;  // delegations waiting for a slot
 };
 
 static struct target *find (struct targets *t, const char *uri)
@@ -172,6 +173,43 @@ const char *targets_label (struct targets *t, const char *uri)
     return i >= 0 ? t->conf->targets[i].label : NULL;
 }
 
+static int in_flight (struct targets *t, struct target *tg)
+{
+    int n = 0;
+    for (struct delegation *d = t->env->list; d; d = delegation_next (d))
+        if (delegation_link (d) == tg->link && delegation_in_flight (d))
+            n++;
+    return n;
+}
+
+/* A configured target with max-jobs that many jobs in flight is full.
+ */
+static bool target_full (struct targets *t, const char *uri, struct target *tg)
+{
+    int i = delegate_conf_find_uri (t->conf, uri);
+
+    if (i < 0 || t->conf->targets[i].max_jobs == 0 || !tg)
+        return false;
+    return in_flight (t, tg) >= t->conf->targets[i].max_jobs;
+}
+
+bool targets_full (struct targets *t, const char *uri)
+{
+    return target_full (t, uri, find (t, uri));
+}
+
+static void wake_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
+{
+    struct targets *t = arg;
+    delegation_wake_all (t->env);
+}
+
+void targets_slot_freed (struct targets *t)
+{
+    if (t->env->waiting > 0 && !flux_watcher_is_active (t->wake_w))
+        flux_watcher_start (t->wake_w);
+}
+
 void targets_view (struct targets *t, const char *uri, struct target_view *view)
 {
     struct target *tg = find (t, uri);
@@ -181,6 +219,7 @@ void targets_view (struct targets *t, const char *uri, struct target_view *view)
     if (tg) {
         *view = tg->view;
         view->up = target_up (t, tg);
+        view->full = target_full (t, uri, tg);
     }
 }
 
@@ -196,9 +235,7 @@ static json_t *target_query (struct targets *t, struct target *tg)
     int jobs = 0;
     int tn, tc, tgpu, fn, fc, fgpu;
 
-    for (struct delegation *d = t->env->list; d; d = delegation_next (d))
-        if (delegation_link (d) == tg->link)
-            jobs++;
+    jobs = in_flight (t, tg);
     rsummary_totals (&v->total, &tn, &tc, &tgpu);
     rsummary_totals (&v->free, &fn, &fc, &fgpu);
     return json_pack ("{s:s? s:s s:s s:i s:b s:i s:i s:{s:i s:i s:i} s:{s:i s:i s:i}}",
@@ -257,6 +294,14 @@ struct targets *targets_create (struct delegation_env *env, double metrics_inter
     }
     t->env = env;
     t->metrics_interval = metrics_interval;
+    if (!(t->wake_w = flux_timer_watcher_create (flux_get_reactor (env->h),
+                                                 0.,
+                                                 0.,
+                                                 wake_cb,
+                                                 t))) {
+        targets_destroy (t);
+        return NULL;
+    }
     return t;
 }
 
@@ -271,6 +316,7 @@ void targets_destroy (struct targets *t)
             free (tg);
         }
         delegate_conf_destroy (t->conf);
+        flux_watcher_destroy (t->wake_w);
         free (t);
         errno = saved_errno;
     }

@@ -8,7 +8,9 @@
  * and their metrics (metrics.h) are cached here for the policies.
  *
  * Link reports are routed to the delegation of the job they concern;
- * link state changes to every delegation that uses the link.
+ * link state changes to every delegation that uses the link.  A
+ * configured target may cap its jobs in flight (max-jobs): delegations
+ * past it wait, and are woken when one ends.
  */
 
 #ifndef DELEGATE_TARGETS_H
@@ -45,6 +47,15 @@ const char *targets_label (struct targets *t, const char *uri);
 /* What the policies see of the target at 'uri'.
  */
 void targets_view (struct targets *t, const char *uri, struct target_view *view);
+
+/* True if 'uri' is a configured target with max-jobs jobs in flight.
+ */
+bool targets_full (struct targets *t, const char *uri);
+
+/* A delegation left a target: wake those waiting for a slot (soon, from
+ * the reactor).
+ */
+void targets_slot_freed (struct targets *t);
 
 /* State of the round_robin policy.
  */

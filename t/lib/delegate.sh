@@ -15,6 +15,7 @@
 #   remote_jobid URI SRCID       the remote id from delegate::submit
 #   event_context URI ID EVENT KEY   a key of an event's context
 #   wait_event URI ID EVENT [SECS]   wait for an event (default 30s)
+#   targets_toml LABEL=URI...    print [[delegate]] tables (=URI: no label)
 
 : "${DELEGATE_SO:?DELEGATE_SO must name the built delegate.so (run via make check)}"
 : "${DELEGATE_TEST_LIB:=$(cd "$(dirname "$0")/lib" && pwd)}"
@@ -76,4 +77,14 @@ wait_event () {
 # Print "STATUS RETURNCODE" of a job as flux jobs shows it.
 job_result () {
     on "$1" flux jobs -n -o "{status} {returncode}" "$2"
+}
+
+targets_toml () {
+    local pair
+    for pair in "$@"; do
+        printf '[[delegate]]\nuri = "%s"\n' "${pair#*=}"
+        if test -n "${pair%%=*}"; then
+            printf 'label = "%s"\n' "${pair%%=*}"
+        fi
+    done
 }

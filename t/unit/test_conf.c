@@ -52,7 +52,7 @@ static void test_tables (void)
     struct delegate_conf *dc = parse (
         "{\"delegate\":["
         "{\"uri\":\"ssh://login1/run/flux/local\",\"label\":\"cluster-a\"},"
-        "{\"uri\":\"local:///tmp/b/local-0\"},"
+        "{\"uri\":\"local:///tmp/b/local-0\",\"max-jobs\":25},"
         "{\"label\":\"site.c_2\",\"uri\":\"ssh://u@c:2222/s\"}"
         "],\"other\":{\"x\":1}}",
         &error);
@@ -65,6 +65,8 @@ static void test_tables (void)
     is_str (dc->targets[0].label, "cluster-a", "target 0 label");
     is_str (dc->targets[1].uri, "local:///tmp/b/local-0", "target 1 uri");
     ok (dc->targets[1].label == NULL, "target 1 has no label");
+    ok (dc->targets[1].max_jobs == 25 && dc->targets[0].max_jobs == 0,
+        "target 1 max-jobs 25, target 0 no limit (0)");
     is_str (dc->targets[2].uri, "ssh://u@c:2222/s", "target 2 uri");
     is_str (dc->targets[2].label, "site.c_2", "target 2 label");
 
@@ -212,6 +214,15 @@ static const struct bad bads[] = {
      "{\"uri\":\"ssh://h/s\",\"label\":\"b\"}]}",
      "delegate[1].uri:",
      "configured twice"},
+    {"{\"delegate\":[{\"uri\":\"ssh://h/s\",\"max-jobs\":0}]}",
+     "delegate[0].max-jobs:",
+     "must be an integer from 1"},
+    {"{\"delegate\":[{\"uri\":\"ssh://h/s\",\"max-jobs\":\"10\"}]}",
+     "delegate[0].max-jobs:",
+     "must be an integer"},
+    {"{\"delegate\":[{\"uri\":\"ssh://h/s\",\"max-jobs\":2.5}]}",
+     "delegate[0].max-jobs:",
+     "must be an integer"},
 };
 
 static void test_errors (void)

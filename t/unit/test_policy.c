@@ -434,8 +434,43 @@ static void test_errors (void)
     ok (fails_with (&s, POLICY_NONE, 0, "no policy given"), "POLICY_NONE is refused");
 }
 
+/* A target at its max-jobs is passed over; only full ones left: wait.
+ */
+static void test_full (void)
+{
+    struct setup s;
+
+    setup_init (&s, 3);
+    s.t[0].full = true;
+    ok (choose (&s, POLICY_ASSIGN, 0) == 1, "assign:0 with 0 full goes to 1");
+    ok (choose (&s, POLICY_LEAST_PENDING, 0) == 1, "least_pending passes over full 0");
+    s.t[1].pending = 5;
+    ok (choose (&s, POLICY_EARLIEST_START, 0) == 2, "earliest_start passes over full 0");
+    s.t[1].full = s.t[2].full = true;
+    for (enum delegate_policy p = POLICY_RANDOM; p <= POLICY_EARLIEST_START; p++) {
+        ok (choose_quiet (&s, p, 0) == POLICY_WAIT
+                && strstr (s.error.text, "max-jobs") != NULL,
+            "%s with every target full: wait",
+            delegate_policy_name (p));
+    }
+    s.tried[1] = s.tried[2] = true;
+    ok (choose_quiet (&s, POLICY_LEAST_PENDING, 0) == POLICY_WAIT,
+        "full 0 untried, 1 and 2 tried: wait for 0");
+    s.tried[0] = true;
+    ok (fails_with (&s, POLICY_LEAST_PENDING, 0, "every target has been tried"),
+        "all tried: fail, full or not");
+    setup_init (&s, 3);
+    s.t[0].full = true;
+    s.t[1].total = s.t[2].total = summary ("[[1,1,0]]");
+    s.shape = (struct job_shape){0, 1, 4, 0};
+    ok (choose_quiet (&s, POLICY_EARLIEST_START, 0) == POLICY_WAIT,
+        "earliest_start: only the full target can hold the job: wait");
+    ok (choose (&s, POLICY_ASSIGN, 5) == -1, "assign out of range still fails");
+}
+
 int main (int argc, char **argv)
 {
+    test_full ();
     test_random ();
     test_assign ();
     test_round_robin ();

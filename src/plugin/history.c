@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: LGPL-3.0 */
+
+/* history.c - what a source job's eventlog says of its delegation
+ */
+
+#if HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <stdio.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "errfmt.h"
+#include "history.h"
+
+static void take_submit (struct history *h, json_t *context)
+{
+    json_int_t id = 0;
+    const char *uri = "";
+    const char *label = NULL;
+    int attempt = 0;
+
+    (void)json_unpack (context,
+                       "{s?I s?s s?s s?i}",
+                       "jobid",
+                       &id,
+                       "uri",
+                       &uri,
+                       "label",
+                       &label,
+                       "attempt",
+                       &attempt);
+    h->remote_id = id;
+    snprintf (h->uri, sizeof (h->uri), "%s", uri);
+    snprintf (h->label, sizeof (h->label), "%s", label ? label : "");
+    h->attempt = attempt;
+    if (attempt > h->attempts)
+        h->attempts = attempt;
+}
+
+static void take_dependency (struct history *h, bool add, json_t *context)
+{
+    const char *desc = NULL;
+
+    if (json_unpack (context, "{s:s}", "description", &desc) < 0
+        || !strcmp (desc, "delegate"))
+        return;
+    for (int i = 0; i < h->ndeps; i++) {
+        if (!strcmp (h->deps[i], desc)) {
+            if (!add)
+                memmove (h->deps[i],
+                         h->deps[i + 1],
+                         sizeof (h->deps[0]) * (h->ndeps-- - i - 1));
+            return;
+        }
+    }
+    if (add && h->ndeps < HISTORY_DEPS)
+        snprintf (h->deps[h->ndeps++], sizeof (h->deps[0]), "%s", desc);
+}
+
+static void take_entry (struct history *h, const char *name, json_t *context)
+{
+    int severity = 1;
+    int attempt = 0;
+
+    if (!strcmp (name, "delegate::submit"))
+        take_submit (h, context);
+    else if (!strcmp (name, "delegate::failover")) {
+        (void)json_unpack (context, "{s?i}", "attempt", &attempt);
+        if (attempt > h->attempts)
+            h->attempts = attempt;
+    } else if (!strcmp (name, "dependency-add"))
+        take_dependency (h, true, context);
+    else if (!strcmp (name, "dependency-remove"))
+        take_dependency (h, false, context);
+    else if (!strcmp (name, "alloc"))
+        h->alloc = true;
+    else if (!strcmp (name, "start"))
+        h->start = true;
+    else if (!strcmp (name, "finish"))
+        h->finish = true;
+    else if (!strcmp (name, "exception")
+             && json_unpack (context, "{s:i}", "severity", &severity) == 0
+             && severity == 0)
+        h->fatal = true;
+}
+
+int history_parse (const char *eventlog, struct history *h, flux_error_t *errp)
+{
+    const char *line = eventlog;
+    int n = 0;
+
+    memset (h, 0, sizeof (*h));
+    while (line && *line) {
+        const char *end = strchr (line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen (line);
+        json_t *entry = json_loadb (line, len, 0, NULL);
+        const char *name;
+        json_t *context = NULL;
+
+        n++;
+        if (!entry
+            || json_unpack (entry, "{s:s s?o}", "name", &name, "context", &context)
+                   < 0) {
+            json_decref (entry);
+            return errfmt (errp, "eventlog line %d is not an entry", n);
+        }
+        take_entry (h, name, context);
+        json_decref (entry);
+        line = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+// vi:ts=4 sw=4 expandtab

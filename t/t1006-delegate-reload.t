@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-3.0
+
+test_description='delegate.so: flux jobtap remove, then load, with jobs in
+flight'
+
+. "${DELEGATE_TEST_LIB:-$(dirname "$0")/lib}/delegate.sh"
+test_under_flux 2 "$@"
+. /usr/share/sharness/sharness.sh
+
+test_expect_success 'start source A and targets B, C' '
+    start_instance A &&
+    start_instance B &&
+    start_instance C &&
+    load_plugin $A
+'
+test_expect_success 'jobs in every stage of delegation' '
+    on $B flux submit -n1 -c1 sleep 6 >/dev/null &&
+    local=$(on $A flux submit -n1 -c1 sleep 4) &&
+    running=$(on $A flux submit --dependency=delegate:$C \
+        sh -c "echo before; sleep 2; echo after >&2; exit 3") &&
+    wait_event $A $running start &&
+    pending=$(on $A flux submit --dependency=delegate:$B \
+        sh -c "echo pending-out; exit 4") &&
+    held=$(on $A flux submit --dependency=afterany:$local \
+        --dependency=delegate:$B true) &&
+    wait_event $A $pending delegate::submit
+'
+test_expect_success 'flux jobtap remove with jobs in flight: the broker stays up' '
+    on $A flux jobtap remove delegate.so &&
+    on $A flux getattr rank &&
+    test_must_fail on $A flux jobtap query delegate.so
+'
+test_expect_success 'the remote jobs go on meanwhile' '
+    sleep 4 &&
+    test "$(on $C flux jobs -n -o {state} $(remote_jobid $A $running))" = INACTIVE
+'
+test_expect_success 'load the plugin again' '
+    load_plugin $A
+'
+test_expect_success 'the job that ran meanwhile ends with its remote result' '
+    wait_event $A $running clean &&
+    test "$(job_result $A $running)" = "FAILED 3" &&
+    test_expect_code 3 on $A flux job attach $running >run.out 2>run.err &&
+    grep -x before run.out &&
+    grep -x after run.err
+'
+test_expect_success 'the job pending remotely ends with its remote result' '
+    wait_event $A $pending clean &&
+    test "$(job_result $A $pending)" = "FAILED 4" &&
+    test_expect_code 4 on $A flux job attach $pending >pend.out &&
+    grep -x pending-out pend.out
+'
+test_expect_success 'the job never sent is delegated once its dependency is met' '
+    wait_event $A $held clean &&
+    test "$(job_result $A $held)" = "COMPLETED 0" &&
+    test "$(event_context $A $held delegate::submit uri)" = "$B"
+'
+test_expect_success 'no delegation is left in flight' '
+    on $A flux jobtap query delegate.so >q.json &&
+    jq -e ".delegations | (.pending // 0) + (.running // 0) + (.recover // 0) == 0" q.json
+'
+test_expect_success 'clean up' '
+    for t in $B $C; do on $t flux cancel --all; done;
+    flux cancel --all &&
+    flux job wait-event -t 30 $A_ID clean
+'
+test_done

@@ -1,0 +1,61 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-3.0
+#
+# valgrind.sh - a source broker under valgrind delegating jobs
+#
+#   valgrind.sh DELEGATE_SO [JOBS]       (make -C t valgrind)
+#
+# Runs the broker of a throwaway instance under valgrind's memcheck with
+# delegate.so loaded, delegates JOBS (default 50) jobs to a child instance
+# (output, exit codes, a cancel), then removes the plugin with jobs in
+# flight, loads it again (it takes them over) and lets them finish.
+# Afterwards it reads valgrind's log: any invalid access, or any block
+# definitely or indirectly lost, whose stack names delegate.so fails the
+# run.  Reports from flux-core and its libraries are not ours and are
+# only counted.
+
+plugin=$(realpath "${1:?usage: valgrind.sh DELEGATE_SO [JOBS]}")
+jobs=${2:-50}
+dir=$(mktemp -d /tmp/delegate-valgrind.XXXXXX)
+
+if test -n "$DELEGATE_VALGRIND_INNER"; then
+    set -e
+    B=$(flux uri --local --wait "$(flux submit -n1 -c1 flux start sleep inf)")
+    flux jobtap load "$plugin" link-timeout=60s
+    for i in $(seq 1 "$jobs"); do
+        flux submit --quiet --dependency=delegate:"$B" \
+            sh -c "echo job $i; echo err $i >&2; exit $((i % 3))"
+    done
+    id=$(flux submit --dependency=delegate:"$B" sleep 300)
+    flux job wait-event -t 300 "$id" start
+    flux cancel "$id"
+    flux queue drain
+    for i in 1 2 3; do
+        flux submit --quiet --dependency=delegate:"$B" sh -c "sleep 3; echo late"
+    done
+    sleep 2
+    flux jobtap remove delegate.so
+    flux jobtap load "$plugin" link-timeout=60s
+    flux queue drain
+    echo "inner: $(flux jobs -a -n | wc -l) jobs done"
+    flux jobtap remove delegate.so
+    FLUX_URI=$B flux cancel --all >/dev/null 2>&1 || true
+    flux cancel --all >/dev/null 2>&1 || true
+    exit 0
+fi
+
+command -v valgrind >/dev/null || { echo "valgrind.sh: valgrind is not installed" >&2; exit 1; }
+DELEGATE_VALGRIND_INNER=1 timeout 1800 flux start \
+    --wrap=valgrind,--tool=memcheck,--leak-check=full,--show-leak-kinds=definite,indirect,--num-callers=30,--log-file="$dir/vg.log" \
+    /bin/bash "$0" "$plugin" "$jobs" || { echo "valgrind.sh: the run failed" >&2; exit 1; }
+
+# valgrind records: blank-line separated, each "==PID== " prefixed
+ours=$(sed 's/^==[0-9]*== //' "$dir/vg.log" | awk -v RS= '/delegate\.so/' )
+errors=$(grep -c "ERROR SUMMARY" "$dir/vg.log")
+grep "ERROR SUMMARY\|definitely lost:\|indirectly lost:" "$dir/vg.log"
+if test -n "$ours"; then
+    echo "valgrind.sh: reports in delegate.so (log: $dir/vg.log):"
+    echo "$ours"
+    exit 1
+fi
+echo "valgrind.sh: no invalid access and no leak in delegate.so ($errors broker run(s); log: $dir/vg.log)"
