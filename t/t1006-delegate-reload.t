@@ -56,6 +56,15 @@ test_expect_success 'the job never sent is delegated once its dependency is met'
     test "$(job_result $A $held)" = "COMPLETED 0" &&
     test "$(event_context $A $held delegate::submit uri)" = "$B"
 '
+test_expect_success 'flux delegate info and list: targets without a label' '
+    on $A flux delegate info $running >info.out &&
+    rid=$(on $A flux job id --to=f58 $(remote_jobid $A $running)) &&
+    grep "^  1 *$C *remote job $rid: finished, exit code 3" info.out &&
+    grep "^target: $C\$" info.out &&
+    on $A flux delegate list -n >list.out &&
+    grep "^- *up .*$C\$" list.out &&
+    grep "^- *up .*$B\$" list.out
+'
 test_expect_success 'no delegation is left in flight' '
     on $A flux jobtap query delegate.so >q.json &&
     jq -e ".delegations | (.pending // 0) + (.running // 0) + (.recover // 0) == 0" q.json

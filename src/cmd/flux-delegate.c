@@ -103,13 +103,15 @@ static int cmd_list (optparse_t *p, int ac, char **av)
                 "URI");
     json_array_foreach (targets, i, tg)
     {
-        const char *label = NULL, *uri = "", *state = "";
+        const char *uri = "", *state = "";
+        json_t *label_o = NULL;  // null for a target without a label
         int jobs = 0, pending = 0, running = 0, metrics = 0;
+        const char *label;
 
         (void)json_unpack (tg,
-                           "{s?s s?s s?s s?i s?b s?i s?i}",
+                           "{s?o s?s s?s s?i s?b s?i s?i}",
                            "label",
-                           &label,
+                           &label_o,
                            "uri",
                            &uri,
                            "state",
@@ -122,6 +124,7 @@ static int cmd_list (optparse_t *p, int ac, char **av)
                            &pending,
                            "running",
                            &running);
+        label = json_string_value (label_o);
         if (metrics)
             printf ("%-12s %-5s %5d %8d %8d %9s %9s %7s  %s\n",
                     label ? label : "-",
@@ -197,7 +200,9 @@ static void finish_outcome (struct info *in, json_t *context)
  */
 static void info_event (struct info *in, const char *name, json_t *context)
 {
-    const char *label = NULL, *uri = "", *note = "", *type = "";
+    const char *uri = "", *note = "", *type = "";
+    json_t *label_o = NULL;  // null for a target without a label
+    const char *label = NULL;
     int attempt = 0, severity = 0;
     json_int_t id = 0;
     char buf[32];
@@ -210,15 +215,16 @@ static void info_event (struct info *in, const char *name, json_t *context)
         }
     } else if (!strcmp (name, "delegate::failover")) {
         (void)json_unpack (context,
-                           "{s?s s?s s?i s?s}",
+                           "{s?o s?s s?i s?s}",
                            "label",
-                           &label,
+                           &label_o,
                            "uri",
                            &uri,
                            "attempt",
                            &attempt,
                            "note",
                            &note);
+        label = json_string_value (label_o);
         if (json_array_append_new (in->failed,
                                    json_sprintf ("  %-3d %-12s failed: %s\n      %s",
                                                  attempt,
@@ -229,15 +235,16 @@ static void info_event (struct info *in, const char *name, json_t *context)
             die ("out of memory");
     } else if (!strcmp (name, "delegate::submit")) {
         (void)json_unpack (context,
-                           "{s?I s?s s?s s?i}",
+                           "{s?I s?o s?s s?i}",
                            "jobid",
                            &id,
                            "label",
-                           &label,
+                           &label_o,
                            "uri",
                            &uri,
                            "attempt",
                            &in->attempt);
+        label = json_string_value (label_o);
         in->remote_id = id;
         set_str (&in->uri, "%s", uri);
         set_str (&in->target, "%s", label ? label : uri);

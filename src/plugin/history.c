@@ -17,11 +17,11 @@ static void take_submit (struct history *h, json_t *context)
 {
     json_int_t id = 0;
     const char *uri = "";
-    const char *label = NULL;
+    json_t *label = NULL;  // a string, or null for a target without one
     int attempt = 0;
 
     (void)json_unpack (context,
-                       "{s?I s?s s?s s?i}",
+                       "{s?I s?s s?o s?i}",
                        "jobid",
                        &id,
                        "uri",
@@ -32,7 +32,10 @@ static void take_submit (struct history *h, json_t *context)
                        &attempt);
     h->remote_id = id;
     snprintf (h->uri, sizeof (h->uri), "%s", uri);
-    snprintf (h->label, sizeof (h->label), "%s", label ? label : "");
+    snprintf (h->label,
+              sizeof (h->label),
+              "%s",
+              json_is_string (label) ? json_string_value (label) : "");
     h->attempt = attempt;
     if (attempt > h->attempts)
         h->attempts = attempt;

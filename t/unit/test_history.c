@@ -53,7 +53,9 @@ static void test_stages (void)
         "{\"type\":\"cancel\",\"severity\":0,\"note\":\"\"}}\n";
 
     ok (history_parse (running, &h, &error) == 0, "a running delegation parses");
-    ok (h.remote_id == 7 && h.label[0] == '\0', "remote id 7, no label (null)");
+    ok (h.remote_id == 7 && h.label[0] == '\0' && h.attempt == 1
+            && !strcmp (h.uri, "ssh://h/p"),
+        "remote id 7, no label (null), attempt 1, its URI");
     ok (h.alloc && h.start && !h.finish, "allocated and started");
     ok (!h.fatal, "a non-fatal exception is not fatal");
     ok (history_parse (ended, &h, &error) == 0 && h.fatal && h.remote_id == 0,
