@@ -54,6 +54,7 @@
 
 #include "delegation.h"
 #include "jobspec.h"
+#include "request.h"
 #include "targets.h"
 #include "value.h"
 
@@ -83,113 +84,27 @@ static struct delegation *job_delegation (flux_plugin_t *p)
     return flux_jobtap_job_aux_get (p, FLUX_JOBTAP_CURRENT_JOB, AUX_NAME);
 }
 
-/* Find the delegate request: a delegate dependency or the attribute
- * system.delegate, given once.
- * Return 1 and set 'valuep' if found, 0 if none, -1 (errp set) if bad.
- */
-static int find_request (json_t *jobspec, json_t **valuep, flux_error_t *errp)
+static bool only_configured (struct delegate_ctx *ctx)
 {
-    json_t *deps = NULL;
-    json_t *attr = NULL;
-    json_t *entry;
-    size_t i;
-    int found = 0;
-
-    (void)json_unpack (jobspec,
-                       "{s:{s:{s?o s?o}}}",
-                       "attributes",
-                       "system",
-                       "dependencies",
-                       &deps,
-                       "delegate",
-                       &attr);
-    json_array_foreach (deps, i, entry)
-    {
-        const char *scheme = NULL;
-        if (json_unpack (entry, "{s:s}", "scheme", &scheme) < 0
-            || strcmp (scheme, "delegate") != 0)
-            continue;
-        if (found++) {
-            snprintf (errp->text, sizeof (errp->text), "only one target may be given");
-            return -1;
-        }
-        *valuep = json_object_get (entry, "value");
-    }
-    if (attr) {
-        if (found) {
-            snprintf (errp->text,
-                      sizeof (errp->text),
-                      "give the target with --dependency=delegate:VALUE or with"
-                      " -S system.delegate=VALUE, not both");
-            return -1;
-        }
-        *valuep = attr;
-        found = 1;
-    }
-    return found;
+    return ctx->only_configured == 1 || (ctx->only_configured < 0 && ctx->multi_user);
 }
 
-/* List the configured labels into 'buf', for error messages.
+/* Check the request of a new job, and make its route.
  */
-static const char *label_list (const struct delegate_conf *dc, char *buf, size_t size)
-{
-    size_t len = 0;
-
-    snprintf (buf, size, "none");
-    for (int i = 0; i < dc->count && len < size; i++) {
-        if (dc->targets[i].label)
-            len += snprintf (buf + len,
-                             size - len,
-                             "%s%s",
-                             len ? ", " : "",
-                             dc->targets[i].label);
-    }
-    return buf;
-}
-
 static struct route *request_route (struct delegate_ctx *ctx,
                                     json_t *value,
                                     uint32_t userid,
                                     flux_error_t *errp)
 {
-    const struct delegate_conf *dc = targets_conf (ctx->targets);
-    struct route *route;
-    char labels[128];
-
-    if (!json_is_string (value)) {
-        snprintf (errp->text, sizeof (errp->text), "the target must be a string");
+    if (request_check (targets_conf (ctx->targets),
+                       value,
+                       userid,
+                       getuid (),
+                       only_configured (ctx),
+                       errp)
+        < 0)
         return NULL;
-    }
-    if (userid != getuid ()) {
-        snprintf (errp->text,
-                  sizeof (errp->text),
-                  "only the instance owner may delegate jobs:"
-                  " the job would run on the target as the instance owner");
-        return NULL;
-    }
-    if (!(route = route_create (json_string_value (value), errp)))
-        return NULL;
-    if (route_request (route)->kind == DELEGATE_URI
-        && (ctx->only_configured == 1 || (ctx->only_configured < 0 && ctx->multi_user))
-        && delegate_conf_find_uri (dc, json_string_value (value)) < 0) {
-        snprintf (errp->text,
-                  sizeof (errp->text),
-                  "%.64s: not a configured target, and only-configured is on",
-                  json_string_value (value));
-        route_destroy (route);
-        return NULL;
-    }
-    if (route_request (route)->kind == DELEGATE_LABEL
-        && delegate_conf_find_label (dc, json_string_value (value)) < 0) {
-        snprintf (errp->text,
-                  sizeof (errp->text),
-                  "unknown target label '%.48s' (configured labels: %.64s)",
-                  json_string_value (value),
-                  label_list (dc, labels, sizeof (labels)));
-        route_destroy (route);
-        return NULL;
-    }
-    return route;
+    return route_create (json_string_value (value), errp);
 }
 
 /* A job found active when the plugin was loaded (after a remove).
@@ -264,7 +179,7 @@ static int create_cb (flux_plugin_t *p,
                                 &state)
         < 0)
         return flux_jobtap_reject_job (p, args, "delegate: cannot read job");
-    if ((rc = find_request (jobspec, &value, &error)) <= 0) {
+    if ((rc = request_find (jobspec, &value, &error)) <= 0) {
         if (rc < 0)
             return flux_jobtap_reject_job (p, args, "delegate: %s", error.text);
         return 0;
@@ -457,8 +372,7 @@ static int query_cb (flux_plugin_t *p,
                                "metrics-interval",
                                ctx->metrics_interval,
                                "only-configured",
-                               ctx->only_configured == 1
-                                   || (ctx->only_configured < 0 && ctx->multi_user));
+                               only_configured (ctx));
     json_decref (states);
     json_decref (targets);
     return rc;

@@ -43,6 +43,7 @@ struct rjob {
     struct rwatch events;  // the job eventlog, from the submit
     struct rwatch output;  // guest.output, from the remote "start"
 
+    bool inactive;  // "clean" seen
     bool want_R;    // "alloc" seen
     bool have_R;    // R reported
     bool released;  // urgency set
@@ -218,6 +219,7 @@ static void lookup_R (struct rjob *job, struct link *l)
 /* ---- follow the remote eventlogs ---- */
 
 static void watch_start (struct rwatch *w, struct link *l);
+static void watch_restart (struct rwatch *w, struct link *l);
 
 /* An entry of the job eventlog: reported; "alloc" asks for R, "start"
  * starts the output watch.
@@ -237,6 +239,11 @@ static void job_event (struct rjob *job, struct link *l, const char *s)
             lookup_R (job, l);
         } else if (!strcmp (name, "start") && !job->output.started)
             watch_start (&job->output, l);
+        else if (!strcmp (name, "clean")) {
+            job->inactive = true;
+            if (job->output.started && !job->output.done)
+                watch_restart (&job->output, l);
+        }
     }
     json_decref (entry);
 }
@@ -280,7 +287,9 @@ static void watch_cb (flux_future_t *f, void *arg)
 static void watch_start (struct rwatch *w, struct link *l)
 {
     /* the shell creates guest.output after the job started */
-    int flags = (w == &w->job->output) ? FLUX_JOB_EVENT_WATCH_WAITCREATE : 0;
+    int flags = (w == &w->job->output && !w->job->inactive)
+                    ? FLUX_JOB_EVENT_WATCH_WAITCREATE
+                    : 0;
 
     w->started = true;
     w->consumed = 0;
@@ -289,6 +298,21 @@ static void watch_start (struct rwatch *w, struct link *l)
         || flux_future_aux_set (w->f, "link", l, NULL) < 0
         || flux_future_then (w->f, -1., watch_cb, w) < 0)
         link_connection_error (l);
+}
+
+/* The job went inactive: its output is complete where a new watch finds
+ * it.  A watch started while the job was ending may wait, in the guest
+ * namespace being removed, for a key that is created no more: start over,
+ * skipping what was reported.
+ */
+static void watch_restart (struct rwatch *w, struct link *l)
+{
+    if (w->f) {
+        (void)flux_job_event_watch_cancel (w->f);
+        flux_future_destroy (w->f);
+        w->f = NULL;
+    }
+    watch_start (w, l);
 }
 
 static void watch (struct rjob *job, struct link *l)

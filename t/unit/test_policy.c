@@ -445,7 +445,8 @@ static void test_full (void)
     ok (choose (&s, POLICY_ASSIGN, 0) == 1, "assign:0 with 0 full goes to 1");
     ok (choose (&s, POLICY_LEAST_PENDING, 0) == 1, "least_pending passes over full 0");
     s.t[1].pending = 5;
-    ok (choose (&s, POLICY_EARLIEST_START, 0) == 2, "earliest_start passes over full 0");
+    ok (choose (&s, POLICY_EARLIEST_START, 0) == 2,
+        "earliest_start passes over full 0");
     s.t[1].full = s.t[2].full = true;
     for (enum delegate_policy p = POLICY_RANDOM; p <= POLICY_EARLIEST_START; p++) {
         ok (choose_quiet (&s, p, 0) == POLICY_WAIT
