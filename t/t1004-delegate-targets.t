@@ -246,15 +246,20 @@ test_expect_success 'max-jobs: past it a named target makes jobs wait' '
     on $A flux config load limits.toml &&
     first=$(on $A flux submit --dependency=delegate:b sleep 3) &&
     wait_event $A $first start &&
-    second=$(on $A flux submit --dependency=delegate:b true) &&
+    second=$(on $A flux submit --dependency=delegate:b sleep 1) &&
+    third=$(on $A flux submit --dependency=delegate:b true) &&
     sleep 1 &&
     test "$(on $A flux jobs -n -o {state} $second)" = DEPEND &&
     test -z "$(event_context $A $second delegate::submit jobid)" &&
-    on $A flux jobtap query delegate.so | jq -e ".delegations.wait == 1" &&
-    wait_event $A $second clean &&
-    test "$(job_result $A $second)" = "COMPLETED 0" &&
+    on $A flux jobtap query delegate.so | jq -e ".delegations.wait == 2" &&
+    wait_event $A $third clean &&
+    for j in $second $third; do
+        test "$(job_result $A $j)" = "COMPLETED 0" || return 1
+    done &&
     test "$(on $A flux jobs -n -o {t_run} $second | cut -d. -f1)" -ge \
-         "$(on $A flux jobs -n -o {t_inactive} $first | cut -d. -f1)"
+         "$(on $A flux jobs -n -o {t_inactive} $first | cut -d. -f1)" &&
+    test "$(on $A flux jobs -n -o {t_run} $third | cut -d. -f1)" -ge \
+         "$(on $A flux jobs -n -o {t_inactive} $second | cut -d. -f1)"
 '
 test_expect_success 'max-jobs: past it a policy sends jobs elsewhere' '
     first=$(on $A flux submit --dependency=delegate:assign:0 sleep 3) &&

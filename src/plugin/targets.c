@@ -206,8 +206,10 @@ static void wake_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *ar
 
 void targets_slot_freed (struct targets *t)
 {
-    if (t->env->waiting > 0 && !flux_watcher_is_active (t->wake_w))
+    if (t->env->waiting > 0 && !flux_watcher_is_active (t->wake_w)) {
+        flux_timer_watcher_reset (t->wake_w, 0., 0.);
         flux_watcher_start (t->wake_w);
+    }
 }
 
 void targets_view (struct targets *t, const char *uri, struct target_view *view)
