@@ -22,7 +22,6 @@ struct output {
 
     json_t *pending;  // entries (strings) not yet committed
     flux_future_t *f_commit;
-    int committed;    // entries committed
     bool started;     // the source guest namespace exists
     bool shell_init;  // posted (with the header)
     bool ended;       // no more entries will come
@@ -35,11 +34,6 @@ bool output_complete (struct output *o)
 {
     return (o->ended || (o->streams > 0 && o->eofs >= o->streams))
            && json_array_size (o->pending) == 0 && !o->f_commit;
-}
-
-int output_count (struct output *o)
-{
-    return o->committed;
 }
 
 static void check_complete (struct output *o)
@@ -168,7 +162,6 @@ static void flush (struct output *o)
     }
     flux_kvs_txn_destroy (txn);
     o->shell_init = true;
-    o->committed += n;
     json_array_clear (o->pending);
     return;
 error_txn:
@@ -206,7 +199,6 @@ void output_end (struct output *o, const char *error)
 
 void output_resume (struct output *o, int count)
 {
-    o->committed = count;
     o->shell_init = count > 0;
 }
 

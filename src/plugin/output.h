@@ -55,10 +55,6 @@ void output_resume (struct output *o, int count);
 
 bool output_complete (struct output *o);
 
-/* Entries copied so far.
- */
-int output_count (struct output *o);
-
 #endif /* !DELEGATE_OUTPUT_H */
 
 // vi:ts=4 sw=4 expandtab

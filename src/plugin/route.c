@@ -24,11 +24,6 @@ struct route {
     char *uri;  // URI and label requests
 };
 
-const struct delegate_request *route_request (struct route *r)
-{
-    return &r->req;
-}
-
 int route_attempt (struct route *r)
 {
     return r->attempt;

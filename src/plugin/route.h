@@ -24,8 +24,6 @@ struct route;
 struct route *route_create (const char *value, flux_error_t *errp);
 void route_destroy (struct route *r);
 
-const struct delegate_request *route_request (struct route *r);
-
 /* Choose the target of the next attempt for a job with 'jobspec'.
  * Sets the target's URI and label (NULL if none), valid until the next
  * call.  Return 0, or -1 with the reason in 'err' (of 'size' bytes)
