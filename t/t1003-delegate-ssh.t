@@ -49,6 +49,36 @@ test_expect_success 'a remote job cancelled over ssh reads CANCELED' '
     test "$(on $A flux jobs -n -o {status} $id)" = "CANCELED" &&
     on $A flux job eventlog $id | grep "note=\"on $B_SSH: stop it\""
 '
+test_expect_success 'connection drop: ssh killed under running jobs' '
+    ssh_pat="ssh_config.*flux relay ${B#local://}" &&
+    a=$(on $A flux submit --dependency=delegate:$B_SSH \
+        sh -c "for i in 1 2 3 4 5 6; do echo \$i; sleep 0.5; done; exit 3") &&
+    b=$(on $A flux submit --dependency=delegate:$B_SSH \
+        sh -c "sleep 3; echo two") &&
+    wait_event $A $a start &&
+    wait_event $A $b start &&
+    old=$(pgrep -f "$ssh_pat") &&
+    test -n "$old" &&
+    on $A flux job wait-event -t 10 -p output $a data &&
+    pkill -f "$ssh_pat" &&
+    for i in $(seq 1 50); do
+        new=$(pgrep -f "$ssh_pat") && test "$new" != "$old" && break
+        sleep 0.2
+    done &&
+    test -n "$new" && test "$new" != "$old"
+'
+test_expect_success 'the link reconnects: both jobs end with their remote result' '
+    wait_event $A $a clean 20 &&
+    wait_event $A $b clean 20 &&
+    test "$(job_result $A $a)" = "FAILED 3" &&
+    test "$(job_result $A $b)" = "COMPLETED 0" &&
+    on $A flux job attach $a >out.a 2>/dev/null;
+    test "$(echo $(cat out.a))" = "1 2 3 4 5 6" &&
+    on $A flux job attach $b >out.b &&
+    test "$(cat out.b)" = "two" &&
+    ! on $A flux job eventlog $a | grep -i exception &&
+    ! on $A flux job eventlog $b | grep -i exception
+'
 test_expect_success 'an alloc exception over ssh: DelegationFailure' '
     id=$(on $A flux submit --dependency=delegate:$B_SSH -N4 true) &&
     wait_event $A $id clean 15 &&
