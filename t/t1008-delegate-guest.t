@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-3.0
+
+test_description='delegate.so: a job of a guest (not the instance owner) is
+refused at submission, never sent under the owner identity
+
+A guest is simulated as flux-core tests do: the jobspec is signed for
+another userid (mech none, which needs flux-core built with flux-security)
+and submitted with FLUX_HANDLE_USERID set to that userid.'
+
+. "${DELEGATE_TEST_LIB:-$(dirname "$0")/lib}/delegate.sh"
+test_under_flux 2 "$@"
+. /usr/share/sharness/sharness.sh
+
+GUEST=$(($(id -u) + 4242))
+
+# Print J: the jobspec of 'flux run --dry-run ARGS' signed for userid GUEST.
+signed_as_guest () {
+    flux run --dry-run "$@" |
+        flux python -c '
+import sys
+from flux.security import SecurityContext
+jobspec = sys.stdin.read()
+J = SecurityContext().sign_wrap_as(int(sys.argv[1]), jobspec, mech_type="none")
+print(J.decode("utf-8"))
+' "$GUEST"
+}
+
+# Submit ARGS to instance A as the guest; print the job id.
+submit_as_guest () {
+    signed_as_guest "$@" >guest.J &&
+        FLUX_URI=$A FLUX_HANDLE_USERID=$GUEST \
+            flux job submit --flags=signed guest.J
+}
+
+test_expect_success 'flux-core is built with flux-security (to sign as a guest)' '
+    flux version >version &&
+    grep libflux-security version ||
+        { echo "flux-core lacks flux-security: build flux-security, then" \
+            "flux-core with --with-flux-security (see README)" >&2;
+          false; }
+'
+test_expect_success 'start source A and target B; B is target b' '
+    start_instance A &&
+    start_instance B &&
+    load_plugin $A &&
+    targets_toml b=$B >targets.toml &&
+    printf "[exec.testexec]\nallow-guests = true\n" >>targets.toml &&
+    on $A flux config load targets.toml &&
+    on $B flux jobs -a -n -o {id} >b.before
+'
+test_expect_success 'a guest job that asks for no delegation runs locally' '
+    id=$(submit_as_guest -S system.exec.test.run_duration=0.1s true) &&
+    wait_event $A $id clean &&
+    test "$(on $A flux jobs -n -o "{userid} {status}" $id)" = "$GUEST COMPLETED"
+'
+guest_refused () {
+    local name=$1
+    shift
+    args=("$@")
+    test_expect_success "a guest job is refused: $name" '
+        test_must_fail submit_as_guest "${args[@]}" true 2>err &&
+        grep "only the instance owner may delegate jobs: the job would run on the target as the instance owner" err
+    '
+}
+guest_refused "--dependency=delegate:URI" --dependency=delegate:$B
+guest_refused "--dependency=delegate:LABEL" --dependency=delegate:b
+guest_refused "-S system.delegate=LABEL" -S system.delegate=b
+guest_refused "-S system.delegate=POLICY" -S system.delegate=round_robin
+guest_refused "-S system.delegate=assign:0" -S system.delegate=assign:0
+
+test_expect_success 'no guest job reached the target' '
+    on $B flux jobs -a -n -o {id} >b.after &&
+    test_cmp b.before b.after
+'
+test_expect_success 'the owner delegates as before' '
+    id=$(on $A flux submit --dependency=delegate:b sh -c "exit 5") &&
+    wait_event $A $id clean &&
+    test "$(job_result $A $id)" = "FAILED 5" &&
+    on $B flux jobs -a -n -o {userid} >b.users &&
+    test "$(cat b.users)" = "$(id -u)"
+'
+test_expect_success 'clean up' '
+    flux cancel --all &&
+    flux job wait-event -t 30 $A_ID clean &&
+    flux job wait-event -t 30 $B_ID clean
+'
+test_done
