@@ -42,8 +42,8 @@ test_expect_success 'the job that ran meanwhile ends with its remote result' '
     wait_event $A $running clean &&
     test "$(job_result $A $running)" = "FAILED 3" &&
     test_expect_code 3 on $A flux job attach $running >run.out 2>run.err &&
-    grep -x before run.out &&
-    grep -x after run.err
+    test "$(cat run.out)" = before &&
+    test "$(grep -v ^flux-job: run.err)" = after
 '
 test_expect_success 'the job pending remotely ends with its remote result' '
     wait_event $A $pending clean &&

@@ -59,8 +59,9 @@ struct delegation {
     flux_future_t *f_commit;
     flux_future_t *f_exec;  // override start or finish
     flux_watcher_t *deadline_w;
-    flux_watcher_t *retry_w;  // settle check, start retries
-    int start_tries;
+    flux_watcher_t *retry_w;  // settle check, job-exec retries
+    int exec_tries;
+    bool exec_ready;  // job-exec runs the job: its guest namespace exists
     char *deadline_why;
     char *exc_type;            // fatal remote exception after start, raised
     char *exc_note;            //   once the source job has the remote status

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-3.0 */
 
 /* delegation_recover.c - take over a job delegated before this plugin
- * was loaded (flux jobtap remove, then load)
+ * was loaded (flux jobtap remove, then load; or an instance restart)
  *
  * Part of the state machine drawn at the top of delegation.c.  The job
- * manager gives a newly loaded plugin job.create for each active job, but
- * not the job's past, and the data an unloaded plugin left is not ours.
+ * manager gives a newly loaded plugin, and after a restart the plugins
+ * loaded from its configuration, job.create for each active job, but not
+ * the job's past, and the data an unloaded plugin left is not ours.
  * So, asynchronously:
  *
  *   RECOVER ── eventlog read (history.h) ──┬─ never sent ──────────> HOLD
@@ -15,6 +16,8 @@
  *      │                                   ├─ R, not started ──────> RUN
  *      │                                   └─ started: output copied
  *      │                                      so far counted ──────> RUNNING
+ *      │                                      (output copy and finish wait
+ *      │                                       for job-exec to have the job)
  *      └─ the source job ended meanwhile (fatal exception, finish):
  *         its remote job, if any, is cancelled ─────────────────> CANCELED
  *
@@ -60,10 +63,9 @@ static void follow (struct delegation *d, const struct history *h, int output_co
                                      d->id,
                                      d->env->service,
                                      output_complete_cb,
-                                     d))) {
-            output_resume (d->out, output_copied);
-            output_start (d->out);  // the source job runs: its namespace exists
-        }
+                                     d)))
+            output_resume (d->out, output_copied);  // started by advance()
+        advance (d);
     } else if (h->alloc)
         set_state (d, D_RUN);
     else
@@ -112,14 +114,18 @@ static void recover_lookup (struct delegation *d,
     }
 }
 
+/* Read the output copied so far through job.<id>.guest in the primary
+ * namespace: a link to the live guest namespace, or after an instance
+ * restart, until job-exec reattaches the job, the copy saved at shutdown.
+ */
 static void count_output (struct delegation *d)
 {
-    char ns[64];
+    char key[64];
 
-    if (flux_job_kvs_namespace (ns, sizeof (ns), d->id) < 0)
-        fail (d, "DelegationFailure", true, "cannot name the job's namespace");
+    if (flux_job_kvs_key (key, sizeof (key), d->id, "guest.output") < 0)
+        fail (d, "DelegationFailure", true, "cannot name the job's output");
     else
-        recover_lookup (d, ns, "output", output_count_cb, "output");
+        recover_lookup (d, NULL, key, output_count_cb, "output");
 }
 
 /* The source job ended while the plugin was away: its remote job must go.

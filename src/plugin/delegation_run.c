@@ -16,8 +16,10 @@
 #include "delegation_impl.h"
 #include "jobspec.h"
 
-/* job-exec may not have taken the start request yet: retry soon, then
- * less often (5 ms doubling to 50 ms; about 10 s in all).
+/* job-exec may not have the job yet (start request not taken; after an
+ * instance restart, not loaded or not reattached yet; at shutdown, gone
+ * already): retry soon, then less often (5 ms doubling to 50 ms; about
+ * 10 s in all).
  */
 #define START_RETRY_DELAY 0.005
 #define START_RETRY_DELAY_MAX 0.05
@@ -100,6 +102,34 @@ int delegation_sched (struct delegation *d, flux_plugin_arg_t *args)
 
 /* ---- RUN -> RUNNING -> FINISH: drive job-exec's override ---- */
 
+/* Arm the retry timer for another try at job-exec, unless tries ran out.
+ */
+static bool retry_later (struct delegation *d)
+{
+    int doublings;
+    double delay;
+
+    if (++d->exec_tries >= START_RETRY_MAX)
+        return false;
+    doublings = d->exec_tries < 5 ? d->exec_tries - 1 : 4;
+    delay = START_RETRY_DELAY * (1 << doublings);
+    flux_timer_watcher_reset (d->retry_w,
+                              delay < START_RETRY_DELAY_MAX ? delay : START_RETRY_DELAY_MAX,
+                              0.);
+    flux_watcher_start (d->retry_w);
+    return true;
+}
+
+/* The errors of an override that job-exec may take later: ENOSYS (not
+ * loaded), ENOENT (job not known yet), EINVAL (finish before a reattach
+ * marked the job running).
+ */
+static bool exec_not_ready (struct delegation *d, int errnum)
+{
+    return errnum == ENOSYS || errnum == ENOENT
+           || (d->state == D_FINISH && errnum == EINVAL);
+}
+
 static void exec_cb (flux_future_t *f, void *arg)
 {
     struct delegation *d = arg;
@@ -112,21 +142,13 @@ static void exec_cb (flux_future_t *f, void *arg)
     d->f_exec = NULL;
     if (ended (d))
         return;
+    if (rc < 0 && exec_not_ready (d, errnum) && retry_later (d))
+        return;
+    d->exec_tries = 0;
     if (d->state == D_RUN) {
-        if (rc < 0 && errnum == ENOENT && ++d->start_tries < START_RETRY_MAX) {
-            /* job-exec has not taken the start request yet */
-            int doublings = d->start_tries < 5 ? d->start_tries - 1 : 4;
-            double delay = START_RETRY_DELAY * (1 << doublings);
-            flux_timer_watcher_reset (d->retry_w,
-                                      delay < START_RETRY_DELAY_MAX
-                                          ? delay
-                                          : START_RETRY_DELAY_MAX,
-                                      0.);
-            flux_watcher_start (d->retry_w);
-            return;
-        }
         if (rc == 0) {
             set_state (d, D_RUNNING);
+            d->exec_ready = true;
             if (d->out)
                 output_start (d->out);  // job-exec made the guest namespace
         }
@@ -140,6 +162,50 @@ static void exec_cb (flux_future_t *f, void *arg)
         return;
     }
     advance (d);
+}
+
+/* A job taken over in RUNNING (recover) writes its output copy only once
+ * its guest namespace exists: after a plugin reload it does at once; after
+ * an instance restart, once job-exec has reattached the job.
+ */
+static void probe_cb (flux_future_t *f, void *arg)
+{
+    struct delegation *d = arg;
+    int rc = flux_kvs_lookup_get (f, NULL);
+    int errnum = errno;
+
+    flux_future_destroy (f);
+    d->f_exec = NULL;
+    if (ended (d))
+        return;
+    if (rc < 0 && retry_later (d))
+        return;
+    d->exec_tries = 0;
+    if (rc < 0) {
+        fail (d,
+              "exec",
+              true,
+              "delegate: the job's guest namespace is missing: %s",
+              strerror (errnum));
+        return;
+    }
+    d->exec_ready = true;
+    if (d->out)
+        output_start (d->out);
+    advance (d);
+}
+
+static void probe_namespace (struct delegation *d)
+{
+    char ns[64];
+
+    if (flux_job_kvs_namespace (ns, sizeof (ns), d->id) < 0
+        || !(d->f_exec = flux_kvs_lookup (d->env->h, ns, 0, "exec.eventlog"))
+        || flux_future_then (d->f_exec, -1., probe_cb, d) < 0) {
+        flux_future_destroy (d->f_exec);
+        d->f_exec = NULL;
+        fail (d, "exec", true, "delegate: cannot look up the guest namespace");
+    }
 }
 
 static void exec_override (struct delegation *d, const char *event, int status)
@@ -171,6 +237,8 @@ void advance (struct delegation *d)
         return;
     if (d->state == D_RUN && d->remote_started)
         exec_override (d, "start", 0);
+    else if (d->state == D_RUNNING && !d->exec_ready)
+        probe_namespace (d);
     else if (d->state == D_RUNNING && d->remote_finished
              && (!d->out || output_complete (d->out))) {
         set_state (d, D_FINISH);
