@@ -134,9 +134,15 @@ test_expect_success 'no job of the source ran on C' '
 # The copy reaches C's socket while C is stopped; the connection then
 # drops before C answers.  When C resumes it creates the job: held, so it
 # cannot run, and found by its origin and cancelled.
+# C is polled (so connected) before it stops: the submission is sent
 test_expect_success 'a submission whose answer was lost: failover to B' '
     targets_toml c=$C_SSH b=$B_SSH >ssh-targets.toml &&
     on $A flux config load ssh-targets.toml &&
+    for i in $(seq 1 100); do
+        on $A flux jobtap query delegate.so |
+            jq -e ".targets[] | select(.label == \"c\") | .metrics" && break
+        sleep 0.1
+    done &&
     on $C flux jobs -a -n -o {id} >c.before &&
     kill -STOP $C_PID &&
     test_when_finished "kill -CONT $C_PID" &&

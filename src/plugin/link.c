@@ -13,10 +13,13 @@
  *
  *        ┌────────────── stop ─────────────────────────────┐
  *        v                                                 │
- *   [disconnected] ── work queued ──> flux_open() ──ok──> [connected]
- *        ^   ^                           │                  │
- *        │   └── backoff timer <── fail ─┘                  │
+ *   [disconnected] ── work queued ──> flux_open() ──ok──> [open]
+ *        ^   ^                           │                  │ security.owner
+ *        │   └── backoff timer <── fail ─┘                  v read (async)
+ *        │                                             [connected] (up)
  *        └──────────────── connection lost ─────────────────┘
+ *
+ * Jobs are sent, killed and followed only while connected.
  *
  * The job (struct rjob) list is owned by the link thread.  After a
  * clean stop the thread frees it; when the thread had to be cancelled
@@ -76,6 +79,7 @@ struct link {
     flux_watcher_t *cmd_w;
     flux_watcher_t *backoff_w;
     flux_t *h;
+    flux_future_t *f_owner;  // attr.get security.owner, before "up"
     double backoff;
     bool stopping;
     bool want_connect;
@@ -160,6 +164,8 @@ static void disconnect (struct link *l, const char *why)
 {
     if (!l->h)
         return;
+    flux_future_destroy (l->f_owner);
+    l->f_owner = NULL;
     metrics_stop (l->metrics);
     orphans_stop (l->orphans);
     rjob_list_disconnected (&l->jobs, l);
@@ -191,6 +197,36 @@ static void connect_failed (struct link *l, const char *why)
     flux_watcher_start (l->backoff_w);
 }
 
+static void connected (struct link *l)
+{
+    l->backoff = 0.;
+    l->up = 1;
+    link_report (l, LINK_UP, 0, 0, NULL, NULL);
+    metrics_start (l->metrics, l->h, l->metrics_interval);
+    orphans_start (l->orphans, l->h);
+    cmd_drain (l);
+}
+
+/* flux_job_submit(), in a flux-core built with flux-security, reads the
+ * target's security.owner with flux_attr_get(), a synchronous RPC the
+ * first time on a handle: it would block this thread, the events and
+ * cancels of every job on it included, for as long as the target hangs.
+ * So the link reads it asynchronously after each connect and caches it
+ * in the handle before anything is sent.  Not having it (an error
+ * answer) only means flux_job_submit() asks itself.
+ */
+static void owner_cb (flux_future_t *f, void *arg)
+{
+    struct link *l = arg;
+    const char *owner;
+
+    if (flux_rpc_get_unpack (f, "{s:s}", "value", &owner) == 0)
+        (void)flux_attr_set_cacheonly (l->h, "security.owner", owner);
+    flux_future_destroy (f);
+    l->f_owner = NULL;
+    connected (l);
+}
+
 /* Blocks this thread (only) until the target answers or fails.
  */
 static void connect_target (struct link *l)
@@ -211,12 +247,21 @@ static void connect_target (struct link *l)
         connect_failed (l, why);
         return;
     }
-    l->backoff = 0.;
-    l->up = 1;
-    link_report (l, LINK_UP, 0, 0, NULL, NULL);
-    metrics_start (l->metrics, l->h, l->metrics_interval);
-    orphans_start (l->orphans, l->h);
-    cmd_drain (l);
+    if (!(l->f_owner = flux_rpc_pack (l->h,
+                                      "attr.get",
+                                      FLUX_NODEID_ANY,
+                                      0,
+                                      "{s:s}",
+                                      "name",
+                                      "security.owner"))
+        || flux_future_then (l->f_owner, -1., owner_cb, l) < 0) {
+        snprintf (why, sizeof (why), "cannot connect: %s", strerror (errno));
+        flux_future_destroy (l->f_owner);
+        l->f_owner = NULL;
+        flux_close (l->h);
+        l->h = NULL;
+        connect_failed (l, why);
+    }
 }
 
 /* ---- commands (main -> link thread) ---- */
@@ -283,12 +328,12 @@ static void cmd_run (struct link *l, struct cmd *cmd)
                 rjob_drop (job, l, cmd->text);
             break;
         case CMD_KILL:
-            if ((job = rjob_lookup (&l->jobs, cmd->srcid)) && l->h)
+            if ((job = rjob_lookup (&l->jobs, cmd->srcid)) && l->up)
                 rjob_kill (job, l, cmd->signum);
             break;
         case CMD_KEEP:
             l->keep = true;
-            if (l->h && cmd->interval != l->metrics_interval)
+            if (l->up && cmd->interval != l->metrics_interval)
                 metrics_start (l->metrics, l->h, cmd->interval);
             l->metrics_interval = cmd->interval;
             break;
@@ -309,7 +354,7 @@ static void cmd_drain (struct link *l)
         cmd_run (l, cmd);
         cmd_destroy (cmd);
     }
-    if (l->h && !l->stopping)
+    if (l->up && !l->stopping)
         rjob_list_connected (&l->jobs, l);
 }
 
@@ -362,6 +407,8 @@ static void *link_thread (void *arg)
             && !flux_watcher_is_active (l->backoff_w))
             l->want_connect = true;
     }
+    flux_future_destroy (l->f_owner);
+    l->f_owner = NULL;
     metrics_stop (l->metrics);
     orphans_stop (l->orphans);
     rjob_list_clear (&l->jobs);
@@ -456,6 +503,8 @@ static void stop_thread (struct link *l)
     pthread_cancel (l->thread);
     pthread_join (l->thread, NULL);
     l->thread_running = false;
+    flux_future_destroy (l->f_owner);
+    l->f_owner = NULL;
     metrics_stop (l->metrics);
     orphans_stop (l->orphans);
     rjob_list_clear (&l->jobs);
