@@ -31,6 +31,15 @@ start_source () {
     on "$A" flux jobtap list | grep -x delegate.so
 }
 
+# Print what A knows of job ID (for the log of a failed check); fail.
+explain () {
+    on $A flux jobs -n -o "{id} {state} {status} {returncode}" $1
+    on $A flux job eventlog $1
+    on $A flux job eventlog -p exec $1
+    on $A flux dmesg | grep -E "delegate|job-exec" | grep -v debug
+    false
+}
+
 test_expect_success 'start target B (2 cores)' '
     start_instance B 2
 '
@@ -80,24 +89,25 @@ test_expect_success 'the job running across the restart ends with its remote res
     test "$(job_result $A $long)" = "FAILED 7" &&
     on $A flux job eventlog -p exec $long | grep -w reattach &&
     test_expect_code 7 on $A flux job attach $long >long.out 2>/dev/null &&
-    test "$(echo $(cat long.out))" = "one two"
+    test "$(echo $(cat long.out))" = "one two" || explain $long
 '
 test_expect_success 'the job that ended while A was down: its remote result' '
     wait_event $A $quick clean &&
     test "$(job_result $A $quick)" = "FAILED 3" &&
     test_expect_code 3 on $A flux job attach $quick >quick.out 2>/dev/null &&
-    test "$(cat quick.out)" = gone
+    test "$(cat quick.out)" = gone || explain $quick
 '
 test_expect_success 'the job pending at shutdown: its remote result' '
     wait_event $A $pending clean &&
     test "$(job_result $A $pending)" = "FAILED 4" &&
     test_expect_code 4 on $A flux job attach $pending 2>pend.err &&
-    grep -x late pend.err
+    grep -x late pend.err || explain $pending
 '
 test_expect_success 'the job never sent is delegated once its dependency is met' '
     wait_event $A $held clean &&
     test "$(job_result $A $held)" = "COMPLETED 0" &&
-    test "$(on $A flux job eventlog $held | grep -c delegate::submit)" = 1
+    test "$(on $A flux job eventlog $held | grep -c delegate::submit)" = 1 ||
+        explain $held
 '
 test_expect_success 'each job ran once on B; no delegation is left in flight' '
     test "$(on $B flux jobs -a -n -o {id} | wc -l)" = 4 &&

@@ -61,6 +61,7 @@ struct delegation {
     flux_watcher_t *deadline_w;
     flux_watcher_t *retry_w;  // settle check, job-exec retries
     int exec_tries;
+    double exec_retry_since;
     bool exec_ready;  // job-exec runs the job: its guest namespace exists
     char *deadline_why;
     char *exc_type;            // fatal remote exception after start, raised

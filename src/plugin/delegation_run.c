@@ -18,12 +18,13 @@
 
 /* job-exec may not have the job yet (start request not taken; after an
  * instance restart, not loaded or not reattached yet; at shutdown, gone
- * already): retry soon, then less often (5 ms doubling to 50 ms; about
- * 10 s in all).
+ * already): retry soon, then less often (5 ms doubling to 50 ms in the
+ * first second, to 250 ms after), for at most a minute.
  */
-#define START_RETRY_DELAY 0.005
-#define START_RETRY_DELAY_MAX 0.05
-#define START_RETRY_MAX 210
+#define EXEC_RETRY_DELAY 0.005
+#define EXEC_RETRY_DELAY_MAX_FIRST 0.05
+#define EXEC_RETRY_DELAY_MAX 0.25
+#define EXEC_RETRY_WINDOW 60.
 
 /* ---- PENDING -> ALLOC -> RUN: take the remote R ---- */
 
@@ -102,20 +103,23 @@ int delegation_sched (struct delegation *d, flux_plugin_arg_t *args)
 
 /* ---- RUN -> RUNNING -> FINISH: drive job-exec's override ---- */
 
-/* Arm the retry timer for another try at job-exec, unless tries ran out.
+/* Arm the retry timer for another try at job-exec, unless time ran out.
  */
 static bool retry_later (struct delegation *d)
 {
-    int doublings;
-    double delay;
+    double now = flux_reactor_now (flux_get_reactor (d->env->h));
+    double delay = EXEC_RETRY_DELAY;
+    double max;
 
-    if (++d->exec_tries >= START_RETRY_MAX)
+    if (d->exec_tries++ == 0)
+        d->exec_retry_since = now;
+    else if (now - d->exec_retry_since > EXEC_RETRY_WINDOW)
         return false;
-    doublings = d->exec_tries < 5 ? d->exec_tries - 1 : 4;
-    delay = START_RETRY_DELAY * (1 << doublings);
-    flux_timer_watcher_reset (d->retry_w,
-                              delay < START_RETRY_DELAY_MAX ? delay : START_RETRY_DELAY_MAX,
-                              0.);
+    max = now - d->exec_retry_since < 1. ? EXEC_RETRY_DELAY_MAX_FIRST
+                                         : EXEC_RETRY_DELAY_MAX;
+    for (int i = 1; i < d->exec_tries && delay < max; i++)
+        delay *= 2;
+    flux_timer_watcher_reset (d->retry_w, delay < max ? delay : max, 0.);
     flux_watcher_start (d->retry_w);
     return true;
 }
