@@ -71,14 +71,19 @@ test_expect_success 'the plugin loads again and takes the jobs over' '
     wait_event $A $pending clean 20 &&
     test "$(job_result $A $pending)" = "COMPLETED 0"
 '
-test_expect_success 'a target broker killed under a running job: exception' '
+test_expect_success 'a target broker killed under jobs running and pending there' '
     id=$(on $A flux submit --dependency=delegate:$D sleep 120) &&
     wait_event $A $id start &&
+    pend=$(on $A flux submit --dependency=delegate:$D true) &&
+    wait_event $A $pend delegate::submit &&
     kill -KILL $D_PID &&
     wait_event $A $id clean 15 &&
-    on $A flux job eventlog $id >log.killed &&
-    grep "exception type=\"DelegationFailure\"" log.killed &&
-    grep "note=\"$D: lost contact with the target" log.killed
+    wait_event $A $pend clean 15 &&
+    for j in $id $pend; do
+        on $A flux job eventlog $j >log.killed &&
+        grep "exception type=\"DelegationFailure\"" log.killed &&
+        grep "note=\"$D: lost contact with the target" log.killed || return 1
+    done
 '
 test_expect_success 'the source broker survived the killed target' '
     on $A flux getattr size &&
