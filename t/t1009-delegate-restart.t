@@ -114,6 +114,21 @@ test_expect_success 'each job ran once on B; no delegation is left in flight' '
     on $A flux jobtap query delegate.so >query.json &&
     jq -e "[.delegations | del(.failed, .canceled)[]] | add // 0 == 0" query.json
 '
+test_expect_success 'job-exec reloaded under a running job: the finish waits for it' '
+    id=$(on $A flux submit --dependency=delegate:b \
+        sh -c "echo one; sleep 2; echo two; exit 5") &&
+    wait_event $A $id start &&
+    on $A flux job wait-event -t 10 -p output $id data &&
+    on $A flux module remove job-exec &&
+    on $B flux job wait-event -t 30 $(remote_jobid $A $id) clean &&
+    sleep 1 &&
+    test "$(on $A flux jobs -n -o {state} $id)" = RUN &&
+    on $A flux module load job-exec &&
+    wait_event $A $id clean &&
+    test "$(job_result $A $id)" = "FAILED 5" &&
+    test_expect_code 5 on $A flux job attach $id >exec.out 2>/dev/null &&
+    test "$(echo $(cat exec.out))" = "one two" || explain $id
+'
 test_expect_success 'clean up' '
     flux cancel --all &&
     flux job wait-event -t 30 $A_ID clean &&

@@ -243,6 +243,8 @@ void advance (struct delegation *d)
         exec_override (d, "start", 0);
     else if (d->state == D_RUNNING && !d->exec_ready)
         probe_namespace (d);
+    else if (d->state == D_FINISH && d->exec_tries > 0)  // a retry is due
+        exec_override (d, "finish", d->remote_status);
     else if (d->state == D_RUNNING && d->remote_finished
              && (!d->out || output_complete (d->out))) {
         set_state (d, D_FINISH);
