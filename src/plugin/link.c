@@ -30,6 +30,7 @@
 #include "config.h"
 #endif
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@
 
 #define BACKOFF_MIN 0.2
 #define BACKOFF_MAX 5.0
+#define TRIM_DELAY 1.0
 
 enum cmd_type { CMD_SUBMIT, CMD_FOLLOW, CMD_DROP, CMD_KILL, CMD_KEEP, CMD_STOP };
 
@@ -78,6 +80,7 @@ struct link {
     flux_reactor_t *r;
     flux_watcher_t *cmd_w;
     flux_watcher_t *backoff_w;
+    flux_watcher_t *trim_w;
     flux_t *h;
     flux_future_t *f_owner;  // attr.get security.owner, before "up"
     double backoff;
@@ -173,6 +176,23 @@ static void disconnect (struct link *l, const char *why)
     l->h = NULL;
     l->up = 0;
     link_report (l, LINK_DOWN, 0, 0, NULL, why);
+}
+
+/* A burst of submissions passes through this thread's malloc arena
+ * (jobspecs, signed J, messages), whose freed pages glibc keeps: once
+ * a second at most after answers came, give them back.
+ */
+static void trim_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
+{
+    (void)malloc_trim (0);
+}
+
+void link_submit_answered (struct link *l)
+{
+    if (!flux_watcher_is_active (l->trim_w)) {
+        flux_timer_watcher_reset (l->trim_w, TRIM_DELAY, 0.);
+        flux_watcher_start (l->trim_w);
+    }
 }
 
 static void backoff_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
@@ -519,6 +539,7 @@ void link_destroy (struct link *l)
         flux_watcher_destroy (l->report_w);
         flux_watcher_destroy (l->cmd_w);
         flux_watcher_destroy (l->backoff_w);
+        flux_watcher_destroy (l->trim_w);
         metrics_destroy (l->metrics);
         orphans_destroy (l->orphans);
         flux_reactor_destroy (l->r);
@@ -583,6 +604,7 @@ struct link *link_create (flux_reactor_t *r,
                                                 cmd_cb,
                                                 l))
         || !(l->backoff_w = flux_timer_watcher_create (l->r, 0., 0., backoff_cb, l))
+        || !(l->trim_w = flux_timer_watcher_create (l->r, 0., 0., trim_cb, l))
         || !(l->metrics = metrics_create (l, l->r))
         || !(l->orphans = orphans_create (l, l->r)))
         goto error;

@@ -43,6 +43,7 @@ void link_report (struct link *l,
 flux_t *link_handle (struct link *l);
 void link_connection_error (struct link *l);
 void link_add_orphan (struct link *l, flux_jobid_t srcid, json_t *origin);
+void link_submit_answered (struct link *l);
 
 void rjob_list_init (struct rjob_list *list);
 bool rjob_list_empty (struct rjob_list *list);
