@@ -21,25 +21,26 @@
  *
  * Jobs are sent, killed and followed only while connected.
  *
- * The job (struct rjob) list is owned by the link thread.  After a
- * clean stop the thread frees it; when the thread had to be cancelled
- * (stuck in flux_open), link_destroy() frees it after the join.
+ * The link thread takes no signals (quiet_thread.h).  It owns the job
+ * (struct rjob) list: after a clean stop it frees it; when it had to be
+ * cancelled (stuck in flux_open), link_destroy() frees it after the join.
  */
 
 #if HAVE_CONFIG_H
 #include "config.h"
 #endif
 #include <errno.h>
+#if HAVE_MALLOC_TRIM
 #include <malloc.h>
+#endif
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "link.h"
 #include "metrics.h"
 #include "orphan.h"
+#include "quiet_thread.h"
 #include "rjob.h"
 #include "tqueue.h"
 
@@ -163,6 +164,17 @@ void link_add_orphan (struct link *l, flux_jobid_t srcid, json_t *origin)
     (void)orphans_add (l->orphans, srcid, origin);
 }
 
+/* Drop every future on the remote handle, and the jobs with theirs.
+ */
+static void forget_target (struct link *l)
+{
+    flux_future_destroy (l->f_owner);
+    l->f_owner = NULL;
+    metrics_stop (l->metrics);
+    orphans_stop (l->orphans);
+    rjob_list_clear (&l->jobs);
+}
+
 static void disconnect (struct link *l, const char *why)
 {
     if (!l->h)
@@ -184,7 +196,9 @@ static void disconnect (struct link *l, const char *why)
  */
 static void trim_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
 {
+#if HAVE_MALLOC_TRIM
     (void)malloc_trim (0);
+#endif
 }
 
 void link_submit_answered (struct link *l)
@@ -390,33 +404,9 @@ static void cmd_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg
     }
 }
 
-/* The link thread blocks all signals (see start_thread()).  A process
- * it forks (ssh, for ssh:// URIs) must not inherit that mask, or it
- * could not be stopped by SIGTERM or SIGINT.
- */
-static __thread bool on_link_thread;
-
-static void atfork_child (void)
-{
-    sigset_t none;
-
-    if (on_link_thread) {
-        sigemptyset (&none);
-        pthread_sigmask (SIG_SETMASK, &none, NULL);
-    }
-}
-
-/* glibc drops the handler when the plugin is unloaded (dlclose). */
-static void register_atfork (void)
-{
-    (void)pthread_atfork (NULL, NULL, atfork_child);
-}
-
 static void *link_thread (void *arg)
 {
     struct link *l = arg;
-
-    on_link_thread = true;
 
     while (!l->stopping) {
         if (l->want_connect && !l->h)
@@ -427,11 +417,7 @@ static void *link_thread (void *arg)
             && !flux_watcher_is_active (l->backoff_w))
             l->want_connect = true;
     }
-    flux_future_destroy (l->f_owner);
-    l->f_owner = NULL;
-    metrics_stop (l->metrics);
-    orphans_stop (l->orphans);
-    rjob_list_clear (&l->jobs);
+    forget_target (l);
     if (l->h) {
         flux_close (l->h);
         l->h = NULL;
@@ -501,33 +487,18 @@ int link_kill (struct link *l, flux_jobid_t srcid, int signum)
 
 static void stop_thread (struct link *l)
 {
-    struct timespec deadline;
+    bool asked;
 
     if (!l->thread_running)
         return;
-    if (cmd_send (l, cmd_create (CMD_STOP, 0, NULL)) == 0) {
-        clock_gettime (CLOCK_REALTIME, &deadline);
-        deadline.tv_nsec += 200 * 1000 * 1000;
-        if (deadline.tv_nsec >= 1000000000) {
-            deadline.tv_sec++;
-            deadline.tv_nsec -= 1000000000;
-        }
-        if (pthread_timedjoin_np (l->thread, NULL, &deadline) == 0) {
-            l->thread_running = false;
-            return;
-        }
-    }
-    /* Stuck in flux_open() or a blocking write: cancel at its next
-     * cancellation point (read, poll, sleep) and free its state here.
-     */
-    pthread_cancel (l->thread);
-    pthread_join (l->thread, NULL);
     l->thread_running = false;
-    flux_future_destroy (l->f_owner);
-    l->f_owner = NULL;
-    metrics_stop (l->metrics);
-    orphans_stop (l->orphans);
-    rjob_list_clear (&l->jobs);
+    asked = cmd_send (l, cmd_create (CMD_STOP, 0, NULL)) == 0;
+    if (quiet_thread_stop (l->thread, asked ? 0.2 : 0.))
+        return;
+    /* Stuck in flux_open() or a blocking write: cancelled at its next
+     * cancellation point (read, poll, sleep); free its state here.
+     */
+    forget_target (l);
     l->h = NULL;  // may be half-open; leaked rather than touched
 }
 
@@ -549,29 +520,6 @@ void link_destroy (struct link *l)
         free (l);
         errno = saved_errno;
     }
-}
-
-static int start_thread (struct link *l)
-{
-    static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-    sigset_t all, saved;
-    int e;
-
-    (void)pthread_once (&atfork_once, register_atfork);
-
-    /* The link thread takes no signals: a write to a dead ssh pipe gets
-     * EPIPE instead of a SIGPIPE for the broker.
-     */
-    sigfillset (&all);
-    pthread_sigmask (SIG_SETMASK, &all, &saved);
-    e = pthread_create (&l->thread, NULL, link_thread, l);
-    pthread_sigmask (SIG_SETMASK, &saved, NULL);
-    if (e != 0) {
-        errno = e;
-        return -1;
-    }
-    l->thread_running = true;
-    return 0;
 }
 
 struct link *link_create (flux_reactor_t *r,
@@ -610,8 +558,9 @@ struct link *link_create (flux_reactor_t *r,
         goto error;
     flux_watcher_start (l->report_w);
     flux_watcher_start (l->cmd_w);
-    if (start_thread (l) < 0)
+    if (quiet_thread_create (&l->thread, link_thread, l) < 0)
         goto error;
+    l->thread_running = true;
     return l;
 error:
     link_destroy (l);
