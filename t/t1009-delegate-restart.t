@@ -21,11 +21,8 @@ start_source () {
     id=$(FLUX_DISABLE_JOB_CLEANUP=t flux submit -n1 -c1 --job-name=A \
         flux start -Sstatedir="$PWD/state" --config-path="$PWD/conf" \
         sleep inf) &&
-    uri=$(flux uri --local --wait "$id") || return 1
-    for i in $(seq 1 300); do
-        on "$uri" flux jobtap list >/dev/null 2>&1 && break
-        sleep 0.1
-    done
+    uri=$(flux uri --local --wait "$id") &&
+    wait_run "$uri" || return 1
     A=$uri
     A_ID=$id
     on "$A" flux jobtap list | grep -x delegate.so

@@ -10,6 +10,8 @@
 #
 #   start_instance NAME [CORES]  child instance (a job of the test instance);
 #                                sets NAME (its local:// URI) and NAME_ID
+#                                once its rc1 is done
+#   wait_run URI                 wait until instance URI is in state "run"
 #   on URI CMD...                run a flux command against instance URI
 #   load_plugin URI [KEY=VAL]    load delegate.so into instance URI
 #   remote_jobid URI SRCID       the remote id from delegate::submit
@@ -38,16 +40,25 @@ on () {
     FLUX_URI=$uri "$@"
 }
 
+# Wait (30s at most) until the instance at URI has run its rc1: its
+# modules (job-list, the scheduler, plugins from its config) are loaded.
+wait_run () {
+    local i
+    for i in $(seq 1 300); do
+        on "$1" flux uptime 2>/dev/null |
+            awk '{exit $2 != "run"} END {if (NR == 0) exit 1}' && return 0
+        sleep 0.1
+    done
+    echo "wait_run: $1 not in state run after 30s" >&2
+    return 1
+}
+
 start_instance () {
     local name=$1 cores=${2:-1} id uri i
     id=$(flux submit -n1 -c"$cores" --job-name="$name" flux start sleep inf) ||
         return 1
     uri=$(flux uri --local --wait "$id") || return 1
-    for i in $(seq 1 300); do
-        on "$uri" flux getattr size >/dev/null 2>&1 && break
-        sleep 0.1
-    done
-    on "$uri" flux getattr size >/dev/null || return 1
+    wait_run "$uri" || return 1
     eval "$name=\$uri; ${name}_ID=\$id"
 }
 
