@@ -53,9 +53,9 @@ test_expect_success 'start source A: delegate.so from [job-manager] plugins' '
 '
 test_expect_success 'jobs in every stage of delegation' '
     long=$(on $A flux submit --dependency=delegate:b \
-        sh -c "echo one; sleep 8; echo two; exit 7") &&
+        sh -c "echo one; sleep 10; echo two; exit 7") &&
     quick=$(on $A flux submit --dependency=delegate:b \
-        sh -c "sleep 1; echo gone; exit 3") &&
+        sh -c "sleep 3; echo gone; exit 3") &&
     wait_event $A $long start &&
     on $A flux job wait-event -t 10 -p output $long data &&
     wait_event $A $quick start &&
