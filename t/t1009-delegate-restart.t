@@ -51,29 +51,40 @@ test_expect_success 'start source A: delegate.so from [job-manager] plugins' '
 	EOT
     start_source
 '
-test_expect_success 'jobs in every stage of delegation' '
+# The remote jobs wait for flag files in this directory, so that each
+# ends exactly when the test wants: "quick" while A is down, "long" after
+# A is back.
+wait_for () {
+    echo "while ! test -e '$PWD/$1'; do sleep 0.1; done"
+}
+
+test_expect_success 'a job running remotely, another that will end while A is down' '
     long=$(on $A flux submit --dependency=delegate:b \
-        sh -c "echo one; sleep 10; echo two; exit 7") &&
+        sh -c "echo one; $(wait_for go.long); echo two; exit 7") &&
     quick=$(on $A flux submit --dependency=delegate:b \
-        sh -c "sleep 3; echo gone; exit 3") &&
+        sh -c "$(wait_for go.quick); echo gone; exit 3") &&
     wait_event $A $long start &&
     on $A flux job wait-event -t 10 -p output $long data &&
-    wait_event $A $quick start &&
+    wait_event $A $quick start || explain $quick
+'
+test_expect_success 'a job pending remotely (B does not schedule), one held on A' '
+    on $B flux queue stop &&
     pending=$(on $A flux submit --dependency=delegate:b \
         sh -c "echo late >&2; exit 4") &&
     wait_event $A $pending delegate::submit &&
-    test "$(on $A flux jobs -n -o {state} $pending)" = DEPEND &&
     held=$(on $A flux submit --dependency=afterany:$long \
         --dependency=delegate:b true) &&
     r_long=$(remote_jobid $A $long) &&
     r_quick=$(remote_jobid $A $quick) &&
-    r_pending=$(remote_jobid $A $pending)
+    r_pending=$(remote_jobid $A $pending) || explain $pending
 '
-test_expect_success 'shut A down with its jobs running' '
+test_expect_success 'shut A down with its jobs in flight' '
     on $A flux shutdown --quiet &&
     flux job wait-event -t 60 $A_ID clean
 '
 test_expect_success 'meanwhile the remote jobs go on, two of them end' '
+    touch go.quick &&
+    on $B flux queue start &&
     on $B flux job wait-event -t 30 $r_quick clean &&
     on $B flux job wait-event -t 30 $r_pending clean &&
     test "$(on $B flux jobs -n -o {state} $r_long)" = RUN
@@ -82,6 +93,7 @@ test_expect_success 'restart A from its statedir' '
     start_source
 '
 test_expect_success 'the job running across the restart ends with its remote result' '
+    touch go.long &&
     wait_event $A $long clean 30 &&
     test "$(job_result $A $long)" = "FAILED 7" &&
     on $A flux job eventlog -p exec $long | grep -w reattach &&
