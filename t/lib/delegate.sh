@@ -54,7 +54,7 @@ wait_run () {
 }
 
 start_instance () {
-    local name=$1 cores=${2:-1} id uri i
+    local name=$1 cores=${2:-1} id uri
     id=$(flux submit -n1 -c"$cores" --job-name="$name" flux start sleep inf) ||
         return 1
     uri=$(flux uri --local --wait "$id") || return 1
