@@ -76,6 +76,8 @@ test_expect_success 'a target broker killed under jobs running and pending there
     wait_event $A $id start &&
     pend=$(on $A flux submit --dependency=delegate:$D true) &&
     wait_event $A $pend delegate::submit &&
+    d_children=$(pgrep -P $D_PID | tr "\n" " ") &&
+    test_when_finished "kill $d_children 2>/dev/null; true" &&
     kill -KILL $D_PID &&
     wait_event $A $id clean 15 &&
     wait_event $A $pend clean 15 &&
