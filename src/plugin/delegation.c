@@ -127,6 +127,23 @@ void delegation_wake_all (struct delegation_env *env)
     free (waiting);
 }
 
+int lookup_then (struct delegation *d,
+                 flux_future_t **fp,
+                 const char *ns,
+                 const char *key,
+                 flux_continuation_f cb)
+{
+    if (!(*fp = flux_kvs_lookup (d->env->h, ns, 0, key))
+        || flux_future_then (*fp, -1., cb, d) < 0) {
+        int saved_errno = errno;
+        flux_future_destroy (*fp);
+        *fp = NULL;
+        errno = saved_errno;
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- ending a delegation ---- */
 
 bool ended (struct delegation *d)

@@ -73,6 +73,14 @@ struct delegation {
 
 /* delegation.c */
 void set_state (struct delegation *d, enum dstate state);
+/* Look up 'key' in namespace 'ns' (NULL: the primary one); 'cb' gets the
+ * future, kept in '*fp'.  On failure '*fp' is NULL: return -1 with errno.
+ */
+int lookup_then (struct delegation *d,
+                 flux_future_t **fp,
+                 const char *ns,
+                 const char *key,
+                 flux_continuation_f cb);
 bool ended (struct delegation *d);
 void fail (struct delegation *d, const char *type, bool cancel, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));

@@ -151,17 +151,13 @@ void prepare (struct delegation *d)
     set_state (d, D_PREPARE);
     deadline_arm (d, "no answer within %gs", d->env->link_timeout);
     if (flux_job_kvs_key (key, sizeof (key), d->id, "J") < 0
-        || !(d->f_J = flux_kvs_lookup (d->env->h, NULL, 0, key))
-        || flux_future_then (d->f_J, -1., J_cb, d) < 0) {
-        flux_future_destroy (d->f_J);
-        d->f_J = NULL;
+        || lookup_then (d, &d->f_J, NULL, key, J_cb) < 0)
         fail (d,
               "DelegationFailure",
               false,
               "%s: cannot read the job as submitted: %s",
               link_uri (d->link),
               strerror (errno));
-    }
 }
 
 // vi:ts=4 sw=4 expandtab

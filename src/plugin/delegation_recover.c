@@ -101,17 +101,13 @@ static void recover_lookup (struct delegation *d,
                             flux_continuation_f cb,
                             const char *what)
 {
-    if (!(d->f_recover = flux_kvs_lookup (d->env->h, ns, 0, key))
-        || flux_future_then (d->f_recover, -1., cb, d) < 0) {
-        flux_future_destroy (d->f_recover);
-        d->f_recover = NULL;
+    if (lookup_then (d, &d->f_recover, ns, key, cb) < 0)
         fail (d,
               "DelegationFailure",
               true,
               "cannot read the job's %s: %s",
               what,
               strerror (errno));
-    }
 }
 
 /* Read the output copied so far through job.<id>.guest in the primary

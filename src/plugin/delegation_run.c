@@ -204,12 +204,8 @@ static void probe_namespace (struct delegation *d)
     char ns[64];
 
     if (flux_job_kvs_namespace (ns, sizeof (ns), d->id) < 0
-        || !(d->f_exec = flux_kvs_lookup (d->env->h, ns, 0, "exec.eventlog"))
-        || flux_future_then (d->f_exec, -1., probe_cb, d) < 0) {
-        flux_future_destroy (d->f_exec);
-        d->f_exec = NULL;
+        || lookup_then (d, &d->f_exec, ns, "exec.eventlog", probe_cb) < 0)
         fail (d, "exec", true, "delegate: cannot look up the guest namespace");
-    }
 }
 
 static void exec_override (struct delegation *d, const char *event, int status)
