@@ -5,6 +5,7 @@
  *   flux jobtap load /path/to/delegate.so [link-timeout=DURATION]
  *                                         [metrics-interval=DURATION]
  *                                         [only-configured=true|false]
+ *                                         [journal=true|false]
  *   flux submit --dependency=delegate:URI ...
  *
  * Protocol with the job manager (the per-job state machine is in
@@ -16,9 +17,12 @@
  *                   flag and this plugin subscribes to its events.
  *   job.dependency.delegate
  *                   adds the "delegate" dependency that holds the job.
+ *   job.new         a new job with no other dependency is sent at once,
+ *                   held on the target until it may run.
  *   job.state.depend
  *                   puts the job in job-exec's test mode with override;
- *                   the job is delegated once its other dependencies
+ *                   the job may run, and its copy is released (or, if
+ *                   not sent yet, sent), once its other dependencies
  *                   are gone (job.event.dependency-add/-remove).
  *   job.state.sched gives the job the R of the remote job.
  *   job.event.exception
@@ -225,6 +229,22 @@ static int dependency_cb (flux_plugin_t *p,
                                        args,
                                        "delegate: cannot add dependency: %s",
                                        strerror (errno));
+    return 0;
+}
+
+static int new_cb (flux_plugin_t *p,
+                   const char *topic,
+                   flux_plugin_arg_t *args,
+                   void *arg)
+{
+    struct delegation *d = job_delegation (p);
+    int state;
+
+    if (d
+        && flux_plugin_arg_unpack (args, FLUX_PLUGIN_ARG_IN, "{s:i}", "state", &state)
+               == 0
+        && state == FLUX_JOB_STATE_NEW)
+        delegation_new (d);
     return 0;
 }
 
@@ -560,6 +580,7 @@ static void stdin_cb (flux_t *h,
 static const struct flux_plugin_handler tab[] = {
     {"job.create", create_cb, NULL},
     {"job.dependency.delegate", dependency_cb, NULL},
+    {"job.new", new_cb, NULL},
     {"job.state.depend", depend_cb, NULL},
     {"job.state.sched", sched_cb, NULL},
     {"job.event.dependency-add", dependency_event_cb, NULL},
@@ -573,6 +594,7 @@ static const struct flux_plugin_handler tab[] = {
 int flux_plugin_init (flux_plugin_t *p)
 {
     struct delegate_ctx *ctx;
+    int journal = 1;
 
     if (!(ctx = calloc (1, sizeof (*ctx))))
         return -1;
@@ -588,7 +610,10 @@ int flux_plugin_init (flux_plugin_t *p)
     if (option_duration (ctx, p, "link-timeout", &ctx->env.link_timeout) < 0
         || option_duration (ctx, p, "metrics-interval", &ctx->metrics_interval) < 0
         || option_bool (ctx, p, "only-configured", &ctx->only_configured) < 0
-        || origin_init (ctx) < 0
+        || option_bool (ctx, p, "journal", &journal) < 0)
+        return -1;
+    ctx->env.journal = journal;
+    if (origin_init (ctx) < 0
         || !(ctx->targets = ctx->env.targets =
                  targets_create (&ctx->env, ctx->metrics_interval)))
         return -1;

@@ -8,14 +8,23 @@
  * test mode with override, and is started and finished by this plugin
  * when the remote job starts and finishes.
  *
- *   HOLD ── other dependencies gone ──> PREPARE ── jobspec read ──> SUBMIT
- *                      target full │  ^ a slot frees                 │
- *                                  v  │                              │
- *                                  WAIT                              │
- *      ┌───────────────────── remote job id ─────────────────────────┘
+ * The copy is always submitted held (urgency 0) and released with the
+ * job's urgency once the job "may run": it is in DEPEND with no other
+ * dependency.  A job with no other dependency at job.new is sent then,
+ * without waiting for the job manager to commit it and move it to DEPEND
+ * (about one event batch, 10 ms); a job with others is sent once they
+ * are gone.
+ *
+ *   HOLD ── no other dependency (at job.new, or once gone) ──> PREPARE
+ *                                    target full │  ^ a slot frees    │
+ *                                                v  │                 │
+ *                                                WAIT                 │
+ *   SUBMIT <── jobspec read, copy sent (held) ────────────────────────┘
+ *      │ remote job id
  *      v
  *   PENDING ── remote R ──> ALLOC ── R committed, "alloc" posted ──> RUN
- *   (dependency removed, so the job goes to SCHED and takes R)        │
+ *   (the copy released    (dependency removed, so the job goes      │
+ *    once the job may run)  to SCHED and takes R)                   │
  *      ┌─────────── remote "start" seen, override start done ─────────┘
  *      v
  *   RUNNING ── remote "finish" ──> FINISH (override finish with the
@@ -295,7 +304,8 @@ void deadline_arm (struct delegation *d, const char *fmt, ...)
  */
 static void settle_later (struct delegation *d)
 {
-    if (d->state == D_HOLD && d->in_depend && !flux_watcher_is_active (d->retry_w)) {
+    if (!d->may_run && (d->in_depend || d->early)
+        && !flux_watcher_is_active (d->retry_w)) {
         flux_timer_watcher_reset (d->retry_w, 0., 0.);
         flux_watcher_start (d->retry_w);
     }
@@ -313,18 +323,41 @@ void delegation_dependency_remove (struct delegation *d, const char *description
     settle_later (d);
 }
 
+void delegation_new (struct delegation *d)
+{
+    if (json_object_size (d->others) == 0) {
+        d->early = true;
+        settle_later (d);
+    }
+}
+
 void delegation_depend (struct delegation *d)
 {
     d->in_depend = true;
     settle_later (d);
 }
 
+/* The source job may run: a copy already sent, held, is released.
+ */
+static void may_run (struct delegation *d)
+{
+    d->may_run = true;
+    if ((d->state == D_SUBMIT || d->state == D_PENDING)
+        && link_release (d->link, d->id, d->urgency) < 0)
+        attempt_failed (d, false, true, "cannot release the remote job");
+}
+
 static void retry_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
 {
     struct delegation *d = arg;
+    bool no_others = json_object_size (d->others) == 0;
 
+    if (d->state == D_RECOVER)
+        return;  // its dependencies are not known yet
+    if (!d->may_run && d->in_depend && no_others)
+        may_run (d);
     if (d->state == D_HOLD) {
-        if (d->in_depend && json_object_size (d->others) == 0)
+        if (no_others && (d->may_run || d->early))
             prepare (d);
     } else
         advance (d);
@@ -389,7 +422,7 @@ static void remote_event (struct delegation *d, json_t *entry)
         (void)json_unpack (context, "{s:i}", "status", &d->remote_status);
         d->remote_finished = true;
         advance (d);
-    } else if (!strcmp (name, "clean") && d->exc_type && d->state != D_FINISH)
+    } else if (!strcmp (name, "clean") && d->exc_type && !d->remote_finished)
         raise_held_exception (d);  // no finish came
 }
 

@@ -26,6 +26,7 @@ struct delegation_env {
     flux_plugin_t *p;
     flux_t *h;
     double link_timeout;  // seconds
+    bool journal;         // links read the targets' journals (journal.h)
     json_t *origin;       // attributes.system.delegate_origin of copies
     char service[128];    // where flux job attach sends stdin (output.h)
     struct targets *targets;
@@ -59,6 +60,10 @@ struct delegation *delegation_lookup (struct delegation_env *env, flux_jobid_t i
 void delegation_dependency_add (struct delegation *d, const char *description);
 void delegation_dependency_remove (struct delegation *d, const char *description);
 void delegation_depend (struct delegation *d);
+/* job.new: a job with no other dependency is sent at once, held on the
+ * target until it is in DEPEND with none (delegation_depend()).
+ */
+void delegation_new (struct delegation *d);
 int delegation_sched (struct delegation *d, flux_plugin_arg_t *args);
 void delegation_kill (struct delegation *d, int signum);
 void delegation_exception (struct delegation *d,

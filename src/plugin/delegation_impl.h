@@ -47,6 +47,8 @@ struct delegation {
 
     json_t *others;  // other outstanding dependencies (a set)
     bool in_depend;
+    bool early;    // sent from job.new, held on the target until may_run
+    bool may_run;  // in DEPEND with no other dependency: release the copy
     bool dropped;
 
     flux_jobid_t remote_id;

@@ -80,7 +80,11 @@ static void J_cb (flux_future_t *f, void *arg)
                   "%s: cannot prepare the job for the target: %s",
                   link_uri (d->link),
                   error.text);
-        else if (link_submit (d->link, d->id, s, d->urgency) < 0)
+        else if (link_submit (d->link,
+                              d->id,
+                              s,
+                              d->may_run ? d->urgency : FLUX_JOB_URGENCY_HOLD)
+                 < 0)
             fail (d,
                   "DelegationFailure",
                   false,

@@ -13,6 +13,8 @@
  *      │                                   │  (other dependencies taken
  *      │                                   │   from the eventlog)
  *      │                                   ├─ sent, no R yet ──────> PENDING
+ *      │                                   │  (released once the job may
+ *      │                                   │   run, as in HOLD)
  *      │                                   ├─ R, not started ──────> RUN
  *      │                                   └─ started: output copied
  *      │                                      so far counted ──────> RUNNING
@@ -153,17 +155,23 @@ static void eventlog_cb (flux_future_t *f, void *arg)
         free (h);
     } else if (h->fatal || h->finish)
         abandon (d, h);
-    else if (h->remote_id == 0) {
-        for (int i = 0; i < h->ndeps; i++)
-            delegation_dependency_add (d, h->deps[i]);
-        set_state (d, D_HOLD);
-        delegation_depend (d);
-    } else if (h->start) {
+    else if (h->start) {
         d->recovered = h;  // until the output count is known
         h = NULL;
         count_output (d);
-    } else
+    } else if (h->alloc)
         follow (d, h, 0);
+    else {
+        /* still in DEPEND: not sent yet, or sent (the copy may be held) */
+        for (int i = 0; i < h->ndeps; i++)
+            delegation_dependency_add (d, h->deps[i]);
+        if (h->remote_id == 0)
+            set_state (d, D_HOLD);
+        else
+            follow (d, h, 0);
+        if (!ended (d))
+            delegation_depend (d);
+    }
     free (h);
     flux_future_destroy (f);
     if (d->f_recover == f)

@@ -19,7 +19,9 @@
  *        │                                             [connected] (up)
  *        └──────────────── connection lost ─────────────────┘
  *
- * Jobs are sent, killed and followed only while connected.
+ * Jobs are sent, killed and followed only while connected.  Once
+ * connected, the link asks for the target's job event journal (unless
+ * created without), by which it follows its jobs (journal.h).
  *
  * The link thread takes no signals (quiet_thread.h).  It owns the job
  * (struct rjob) list: after a clean stop it frees it; when it had to be
@@ -48,7 +50,15 @@
 #define BACKOFF_MAX 5.0
 #define TRIM_DELAY 1.0
 
-enum cmd_type { CMD_SUBMIT, CMD_FOLLOW, CMD_DROP, CMD_KILL, CMD_KEEP, CMD_STOP };
+enum cmd_type {
+    CMD_SUBMIT,
+    CMD_RELEASE,
+    CMD_FOLLOW,
+    CMD_DROP,
+    CMD_KILL,
+    CMD_KEEP,
+    CMD_STOP
+};
 
 struct cmd {
     enum cmd_type type;
@@ -56,7 +66,7 @@ struct cmd {
     flux_jobid_t remote_id;  // FOLLOW
     int skip_events;         // FOLLOW
     int skip_output;         // FOLLOW
-    int urgency;             // SUBMIT
+    int urgency;             // SUBMIT, RELEASE
     int signum;              // KILL
     double interval;         // KEEP
     char *text;              // SUBMIT: jobspec, DROP: cancel reason (may be NULL)
@@ -209,6 +219,11 @@ void link_submit_answered (struct link *l)
     }
 }
 
+struct rjob_list *link_jobs (struct link *l)
+{
+    return &l->jobs;
+}
+
 static void backoff_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
 {
     struct link *l = arg;
@@ -238,6 +253,7 @@ static void connected (struct link *l)
     link_report (l, LINK_UP, 0, 0, NULL, NULL);
     metrics_start (l->metrics, l->h, l->metrics_interval);
     orphans_start (l->orphans, l->h);
+    rjob_list_up (&l->jobs, l->h);
     cmd_drain (l);
 }
 
@@ -351,6 +367,10 @@ static void cmd_run (struct link *l, struct cmd *cmd)
                 cmd->text = NULL;
             }
             break;
+        case CMD_RELEASE:
+            if ((job = rjob_lookup (&l->jobs, cmd->srcid)))
+                rjob_set_urgency (job, cmd->urgency);
+            break;
         case CMD_FOLLOW:
             if (!(job = rjob_create (&l->jobs, cmd->srcid, cmd->remote_id)))
                 link_report (l, LINK_LOST, cmd->srcid, 0, NULL, "out of memory");
@@ -455,6 +475,15 @@ int link_submit (struct link *l, flux_jobid_t srcid, const char *jobspec, int ur
     return cmd_send (l, cmd);
 }
 
+int link_release (struct link *l, flux_jobid_t srcid, int urgency)
+{
+    struct cmd *cmd = cmd_create (CMD_RELEASE, srcid, NULL);
+
+    if (cmd)
+        cmd->urgency = urgency;
+    return cmd_send (l, cmd);
+}
+
 int link_follow (struct link *l,
                  flux_jobid_t srcid,
                  flux_jobid_t remote_id,
@@ -513,6 +542,7 @@ void link_destroy (struct link *l)
         flux_watcher_destroy (l->trim_w);
         metrics_destroy (l->metrics);
         orphans_destroy (l->orphans);
+        rjob_list_fini (&l->jobs);
         flux_reactor_destroy (l->r);
         tqueue_destroy (l->cmds, cmd_destroy);
         tqueue_destroy (l->reports, report_destroy);
@@ -522,10 +552,8 @@ void link_destroy (struct link *l)
     }
 }
 
-struct link *link_create (flux_reactor_t *r,
-                          const char *uri,
-                          link_report_f cb,
-                          void *arg)
+struct link *link_create (
+    flux_reactor_t *r, const char *uri, bool journal, link_report_f cb, void *arg)
 {
     struct link *l;
 
@@ -537,9 +565,8 @@ struct link *link_create (flux_reactor_t *r,
         return NULL;
     l->cb = cb;
     l->cb_arg = arg;
-    rjob_list_init (&l->jobs);
-    if (!(l->uri = strdup (uri)) || !(l->cmds = tqueue_create ())
-        || !(l->reports = tqueue_create ())
+    if (rjob_list_init (&l->jobs, l, journal) < 0 || !(l->uri = strdup (uri))
+        || !(l->cmds = tqueue_create ()) || !(l->reports = tqueue_create ())
         || !(l->report_w = flux_fd_watcher_create (r,
                                                    tqueue_fd (l->reports),
                                                    FLUX_POLLIN,

@@ -9,7 +9,7 @@
  *
  * The job manager's thread talks to it through two queues:
  *
- *   commands   link_submit(), link_follow(), link_drop() return at once;
+ *   commands   link_submit(), link_follow(), link_drop()... return at once;
  *              the link thread picks them up.
  *   reports    the link thread queues a report and wakes a watcher on
  *              the job manager's reactor, which calls the report
@@ -21,7 +21,10 @@
  *                   (the remote job is submitted held, and released
  *                   with the given urgency once its id is known)
  *   then, until link_drop:
- *     EVENT(entry) for each entry of the remote job's eventlog, in order
+ *     EVENT(entry) for the remote job's events, in order: "alloc",
+ *       "start", "exception", "finish" and "clean" once each (from the
+ *       target's journal or the job's eventlog, see rjob_follow.c);
+ *       its other events only where its eventlog is watched
  *     R(obj) once, after the remote "alloc" event
  *     OUTPUT(text) for each entry of the remote output eventlog (RFC 24,
  *       "guest.output"), watched from the remote "start" event, in order
@@ -82,12 +85,12 @@ typedef void (*link_report_f) (struct link *l,
                                void *arg);
 
 /* Create a link to 'uri'; reports are delivered on reactor 'r'.
- * No connection is made until there is work.
+ * No connection is made until there is work.  With 'journal', the
+ * target's job event journal is read too, where the target allows it,
+ * for earlier notice of its jobs' events (journal.h).
  */
-struct link *link_create (flux_reactor_t *r,
-                          const char *uri,
-                          link_report_f cb,
-                          void *arg);
+struct link *link_create (
+    flux_reactor_t *r, const char *uri, bool journal, link_report_f cb, void *arg);
 
 /* Stop the link thread and free everything.  A thread stuck in
  * flux_open(3) is cancelled.  No callback is made after this returns.
@@ -105,7 +108,15 @@ bool link_is_up (struct link *l);
  */
 int link_keep (struct link *l, double interval);
 
+/* Submit 'jobspec' for 'srcid', held; once the target gave it an id it
+ * gets 'urgency' (FLUX_JOB_URGENCY_HOLD: it stays held).
+ */
 int link_submit (struct link *l, flux_jobid_t srcid, const char *jobspec, int urgency);
+
+/* Give the remote job of 'srcid' a new urgency (a job submitted held is
+ * released), now or once its id is known and the link is up.
+ */
+int link_release (struct link *l, flux_jobid_t srcid, int urgency);
 
 int link_follow (struct link *l,
                  flux_jobid_t srcid,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-3.0 */
 
-/* rjob.c - a job as the link thread handles it on the target (rjob.h)
+/* rjob.c - a job as the link thread handles it on the target (rjob.h):
+ * submit, release, kill, cancel, drop; following it is rjob_follow.c
  */
 
 #if HAVE_CONFIG_H
@@ -11,50 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rjob.h"
-
-/* A watch of one of the remote job's eventlogs.  After a reconnect the
- * watch starts over and the entries already reported are skipped.
- */
-struct rwatch {
-    struct rjob *job;
-    const char *path;  // "eventlog" or "guest.output"
-    flux_future_t *f;
-    int skip;      // entries already reported
-    int consumed;  // entries received on the current watch
-    bool started;
-    bool done;  // the eventlog ended (job inactive)
-};
-
-struct rjob {
-    struct rjob *next;
-    struct rjob **pprev;
-    flux_jobid_t srcid;
-    flux_jobid_t remote_id;
-
-    char *jobspec;  // to submit; NULL once answered
-    int urgency;    // the remote job is submitted held, then given this
-
-    flux_future_t *f_submit;
-    flux_future_t *f_release;
-    flux_future_t *f_R;
-    flux_future_t *f_cancel;
-    flux_future_t *f_kill;
-    struct rwatch events;  // the job eventlog, from the submit
-    struct rwatch output;  // guest.output, from the remote "start"
-
-    bool inactive;  // "clean" seen
-    bool want_R;    // "alloc" seen
-    bool have_R;    // R reported
-    bool released;  // urgency set
-    bool dropped;
-    char *cancel_reason;
-};
-
-void rjob_list_init (struct rjob_list *list)
-{
-    list->head = NULL;
-}
+#include "rjob_impl.h"
 
 bool rjob_list_empty (struct rjob_list *list)
 {
@@ -82,12 +40,14 @@ static void rjob_destroy (struct rjob *job)
         rjob_futures_destroy (job);
         free (job->jobspec);
         free (job->cancel_reason);
+        json_decref (job->reported);
         free (job);
     }
 }
 
 void rjob_list_clear (struct rjob_list *list)
 {
+    follow_stop (list);
     while (list->head)
         rjob_destroy (list->head);
 }
@@ -128,6 +88,14 @@ void rjob_set_submit (struct rjob *job, char *jobspec, int urgency)
     job->urgency = urgency;
 }
 
+void rjob_set_urgency (struct rjob *job, int urgency)
+{
+    job->urgency = urgency;
+    job->released = false;
+    flux_future_destroy (job->f_release);  // the answer to an older one
+    job->f_release = NULL;
+}
+
 void rjob_set_skip (struct rjob *job, int events, int output)
 {
     job->events.skip = events;
@@ -135,11 +103,11 @@ void rjob_set_skip (struct rjob *job, int events, int output)
     job->output.started = output > 0;
 }
 
-static void report_failure (struct rjob *job,
-                            struct link *l,
-                            enum link_report_type type,
-                            const char *prefix,
-                            const char *why)
+void report_failure (struct rjob *job,
+                     struct link *l,
+                     enum link_report_type type,
+                     const char *prefix,
+                     const char *why)
 {
     char text[256];
     snprintf (text, sizeof (text), "%s%s", prefix, why);
@@ -183,148 +151,6 @@ void rjob_kill (struct rjob *job, struct link *l, int signum)
         link_connection_error (l);
 }
 
-/* ---- R, once the remote job has its resources ---- */
-
-static void R_cb (flux_future_t *f, void *arg)
-{
-    struct rjob *job = arg;
-    struct link *l = flux_future_aux_get (f, "link");
-    json_t *R;
-
-    if (flux_kvs_lookup_get_unpack (f, "o", &R) < 0)
-        report_failure (job,
-                        l,
-                        LINK_LOST,
-                        "cannot read R of the remote job: ",
-                        future_strerror (f, errno));
-    else {
-        job->have_R = true;
-        link_report (l, LINK_R, job->srcid, job->remote_id, R, NULL);
-    }
-    flux_future_destroy (f);
-    job->f_R = NULL;
-}
-
-static void lookup_R (struct rjob *job, struct link *l)
-{
-    char key[64];
-
-    if (flux_job_kvs_key (key, sizeof (key), job->remote_id, "R") < 0
-        || !(job->f_R = flux_kvs_lookup (link_handle (l), NULL, 0, key))
-        || flux_future_aux_set (job->f_R, "link", l, NULL) < 0
-        || flux_future_then (job->f_R, -1., R_cb, job) < 0)
-        link_connection_error (l);
-}
-
-/* ---- follow the remote eventlogs ---- */
-
-static void watch_start (struct rwatch *w, struct link *l);
-static void watch_restart (struct rwatch *w, struct link *l);
-
-/* An entry of the job eventlog: reported; "alloc" asks for R, "start"
- * starts the output watch.
- */
-static void job_event (struct rjob *job, struct link *l, const char *s)
-{
-    json_t *entry;
-    const char *name;
-
-    if (!(entry = json_loads (s, 0, NULL))
-        || json_unpack (entry, "{s:s}", "name", &name) < 0)
-        report_failure (job, l, LINK_LOST, "bad remote event: ", s);
-    else {
-        link_report (l, LINK_EVENT, job->srcid, job->remote_id, entry, NULL);
-        if (!strcmp (name, "alloc") && !job->want_R) {
-            job->want_R = true;
-            lookup_R (job, l);
-        } else if (!strcmp (name, "start") && !job->output.started)
-            watch_start (&job->output, l);
-        else if (!strcmp (name, "clean")) {
-            job->inactive = true;
-            if (job->output.started && !job->output.done)
-                watch_restart (&job->output, l);
-        }
-    }
-    json_decref (entry);
-}
-
-static void watch_cb (flux_future_t *f, void *arg)
-{
-    struct rwatch *w = arg;
-    struct rjob *job = w->job;
-    struct link *l = flux_future_aux_get (f, "link");
-    const char *s;
-
-    if (flux_job_event_watch_get (f, &s) < 0) {
-        int errnum = errno;
-        w->done = true;
-        if (w == &job->output)
-            report_failure (job,
-                            l,
-                            LINK_OUTPUT_END,
-                            "",
-                            errnum == ENODATA ? "" : future_strerror (f, errnum));
-        else if (errnum != ENODATA)
-            report_failure (job,
-                            l,
-                            LINK_LOST,
-                            "cannot follow the remote job: ",
-                            future_strerror (f, errnum));
-        flux_future_destroy (f);
-        w->f = NULL;
-        return;
-    }
-    if (w->consumed++ >= w->skip) {
-        w->skip++;
-        if (w == &job->output)
-            link_report (l, LINK_OUTPUT, job->srcid, job->remote_id, NULL, s);
-        else
-            job_event (job, l, s);
-    }
-    flux_future_reset (f);
-}
-
-static void watch_start (struct rwatch *w, struct link *l)
-{
-    /* the shell creates guest.output after the job started */
-    int flags = (w == &w->job->output && !w->job->inactive)
-                    ? FLUX_JOB_EVENT_WATCH_WAITCREATE
-                    : 0;
-
-    w->started = true;
-    w->consumed = 0;
-    if (!(w->f =
-              flux_job_event_watch (link_handle (l), w->job->remote_id, w->path, flags))
-        || flux_future_aux_set (w->f, "link", l, NULL) < 0
-        || flux_future_then (w->f, -1., watch_cb, w) < 0)
-        link_connection_error (l);
-}
-
-/* The job went inactive: its output is complete where a new watch finds
- * it.  A watch started while the job was ending may wait, in the guest
- * namespace being removed, for a key that is created no more: start over,
- * skipping what was reported.
- */
-static void watch_restart (struct rwatch *w, struct link *l)
-{
-    if (w->f) {
-        (void)flux_job_event_watch_cancel (w->f);
-        flux_future_destroy (w->f);
-        w->f = NULL;
-    }
-    watch_start (w, l);
-}
-
-static void watch (struct rjob *job, struct link *l)
-{
-    if (!job->events.f && !job->events.done)
-        watch_start (&job->events, l);
-    if (job->output.started && !job->output.f && !job->output.done)
-        watch_start (&job->output, l);
-    if (job->want_R && !job->have_R && !job->f_R)
-        lookup_R (job, l);
-}
-
 /* ---- release the held remote job ---- */
 
 static void release_cb (flux_future_t *f, void *arg)
@@ -332,7 +158,11 @@ static void release_cb (flux_future_t *f, void *arg)
     struct rjob *job = arg;
     struct link *l = flux_future_aux_get (f, "link");
 
-    if (flux_future_get (f, NULL) < 0 && errno != ENOENT && !job->dropped)
+    /* EINVAL: the job was allocated already (released before a reload),
+     * or ended, or is gone; its eventlog tells the rest.
+     */
+    if (flux_future_get (f, NULL) < 0 && errno != ENOENT && errno != EINVAL
+        && !job->dropped)
         report_failure (job,
                         l,
                         LINK_LOST,
@@ -408,7 +238,8 @@ static void submit_cb (flux_future_t *f, void *arg)
     }
     link_report (l, LINK_SUBMITTED, job->srcid, id, NULL, NULL);
     release (job, l);
-    watch (job, l);
+    rjob_claim (link_jobs (l), job, l);
+    rjob_follow (job, l);
 }
 
 static void submit (struct rjob *job, struct link *l)
@@ -435,7 +266,7 @@ void rjob_start (struct rjob *job, struct link *l)
     else if (job->remote_id) {
         if (!job->released && !job->f_release)
             release (job, l);
-        watch (job, l);
+        rjob_follow (job, l);
     }
 }
 
@@ -471,10 +302,13 @@ void rjob_list_connected (struct rjob_list *list, struct link *l)
 void rjob_list_disconnected (struct rjob_list *list, struct link *l)
 {
     struct rjob *job = list->head;
+
+    follow_stop (list);
     while (job) {
         struct rjob *next = job->next;
         bool unanswered = (job->f_submit != NULL);
         rjob_futures_destroy (job);
+        job->journaled = false;
         if (unanswered) {
             lost_submission (job, l);
             if (!job->dropped)

@@ -7,9 +7,10 @@
  *
  *   SUBMIT:  jobspec kept ──start──> submit RPC, urgency 0 ──id──> FOLLOW
  *                                        └──error──> SUBMIT_FAILED, freed
- *   FOLLOW:  urgency set to the job's (the release); eventlog watch;
- *            "alloc" ──> R lookup; "start" ──> output eventlog watch;
- *            the watches end when the job is inactive
+ *   FOLLOW:  urgency set to the job's (the release); its events from
+ *            the target's journal or its eventlog (rjob_follow.c);
+ *            "alloc" ──> R; "start" ──> output eventlog watch;
+ *            the watches end when the job is inactive.
  *   DROPPED: no more reports; with a reason, the remote job is cancelled
  *            as soon as its id is known and the link is up, then freed.
  *
@@ -25,12 +26,16 @@
 #include <jansson.h>
 #include <flux/core.h>
 
+#include "journal.h"
 #include "link.h"
 
 struct rjob;
 
 struct rjob_list {
     struct rjob *head;
+    struct link *l;
+    struct journal *journal;  // NULL: not read (rjob_follow.c)
+    json_t *stash;            // its entries for jobs not known yet
 };
 
 /* link internals used by rjob.c */
@@ -44,10 +49,20 @@ flux_t *link_handle (struct link *l);
 void link_connection_error (struct link *l);
 void link_add_orphan (struct link *l, flux_jobid_t srcid, json_t *origin);
 void link_submit_answered (struct link *l);
+struct rjob_list *link_jobs (struct link *l);
 
-void rjob_list_init (struct rjob_list *list);
+/* With 'journal', the jobs are followed by the target's journal where it
+ * is granted (rjob_follow.c).
+ */
+int rjob_list_init (struct rjob_list *list, struct link *l, bool journal);
+void rjob_list_fini (struct rjob_list *list);
 bool rjob_list_empty (struct rjob_list *list);
+/* Free the jobs (the link thread is over).
+ */
 void rjob_list_clear (struct rjob_list *list);
+/* Connected on 'h': ask for the journal (before the jobs are started).
+ */
+void rjob_list_up (struct rjob_list *list, flux_t *h);
 void rjob_list_connected (struct rjob_list *list, struct link *l);
 void rjob_list_disconnected (struct rjob_list *list, struct link *l);
 void rjob_list_connect_failed (struct rjob_list *list, struct link *l, const char *why);
@@ -61,6 +76,9 @@ struct rjob *rjob_lookup (struct rjob_list *list, flux_jobid_t srcid);
  */
 void rjob_set_submit (struct rjob *job, char *jobspec, int urgency);
 void rjob_set_skip (struct rjob *job, int events, int output);
+/* The remote job is to get 'urgency' (sent by rjob_start()).
+ */
+void rjob_set_urgency (struct rjob *job, int urgency);
 
 /* Send what the job needs next (link must be connected).
  */

@@ -133,7 +133,11 @@ struct link *targets_link (struct targets *t, const char *uri)
     if (!(tg = calloc (1, sizeof (*tg))))
         return NULL;
     tg->view.match_time = -1.;
-    if (!(tg->link = link_create (flux_get_reactor (t->env->h), uri, report_cb, t))) {
+    if (!(tg->link = link_create (flux_get_reactor (t->env->h),
+                                  uri,
+                                  t->env->journal,
+                                  report_cb,
+                                  t))) {
         free (tg);
         return NULL;
     }

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-3.0 */
+
+/* journal.c - the target's job event journal, read by the link (journal.h)
+ */
+
+#if HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <stdlib.h>
+
+#include "journal.h"
+
+struct journal {
+    const struct journal_ops *ops;
+    void *arg;
+    flux_future_t *f;
+    enum journal_state state;
+};
+
+static void journal_cb (flux_future_t *f, void *arg)
+{
+    struct journal *j = arg;
+    json_int_t id;
+    json_t *events;
+    json_t *R = NULL;
+    json_t *entry;
+    size_t i;
+
+    if (flux_rpc_get_unpack (f, "{s:I s:o s?o}", "id", &id, "events", &events, "R", &R)
+        < 0) {
+        journal_stop (j);
+        j->ops->ended (j->arg);
+        return;
+    }
+    if ((flux_jobid_t)id == FLUX_JOBID_ANY) {
+        j->state = JOURNAL_LIVE;
+        j->ops->live (j->arg);
+    } else if (json_is_array (events)) {
+        json_array_foreach (events, i, entry)
+            j->ops->entry ((flux_jobid_t)id, entry, R, j->arg);
+    }
+    flux_future_reset (f);
+}
+
+void journal_start (struct journal *j, flux_t *h)
+{
+    journal_stop (j);
+    if (!(j->f = flux_rpc_pack (h,
+                                "job-manager.events-journal",
+                                FLUX_NODEID_ANY,
+                                FLUX_RPC_STREAMING,
+                                "{s:{s:i s:i s:i s:i s:i}}",
+                                "allow",
+                                "alloc",
+                                1,
+                                "start",
+                                1,
+                                "exception",
+                                1,
+                                "finish",
+                                1,
+                                "clean",
+                                1))
+        || flux_future_then (j->f, -1., journal_cb, j) < 0) {
+        journal_stop (j);
+        return;
+    }
+    j->state = JOURNAL_BACKLOG;
+}
+
+void journal_stop (struct journal *j)
+{
+    flux_future_destroy (j->f);
+    j->f = NULL;
+    j->state = JOURNAL_OFF;
+}
+
+enum journal_state journal_state (struct journal *j)
+{
+    return j->state;
+}
+
+void journal_destroy (struct journal *j)
+{
+    if (j) {
+        journal_stop (j);
+        free (j);
+    }
+}
+
+struct journal *journal_create (const struct journal_ops *ops, void *arg)
+{
+    struct journal *j = calloc (1, sizeof (*j));
+
+    if (j) {
+        j->ops = ops;
+        j->arg = arg;
+    }
+    return j;
+}
+
+// vi:ts=4 sw=4 expandtab

@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: LGPL-3.0 */
+
+/* rjob_follow.c - follow a remote job: its events, R, its output (rjob.h)
+ *
+ * The events of a remote job come one of two ways:
+ *
+ *   journal   the target's job manager streams alloc (with R), start,
+ *             exception, finish and clean of all its jobs as they are
+ *             posted, to its instance owner (journal.h): one stream per
+ *             link, read unless the plugin was loaded with journal=false;
+ *   eventlog  a watch of the job's eventlog, whose entries show once
+ *             committed, and R read from the KVS after "alloc": where
+ *             the journal is not read, was refused or ended, and for a
+ *             job it did not bring when it (re)started (a job followed
+ *             after a plugin reload, or one that ended meanwhile).
+ *
+ * While the journal sends its backlog, no eventlog watch starts: once it
+ * is over, each job it did not bring gets one.  An entry that matters
+ * (alloc, start, exception, finish, clean) is reported once, whichever
+ * way it came first; others only come by the eventlog.  An entry for a
+ * job whose id is not known yet (the submission answer still on its way)
+ * is kept, if it is an exception or the clean, among the last few such,
+ * until the answer comes.
+ *
+ * The output eventlog is always watched, from the remote "start".
+ */
+
+#if HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rjob_impl.h"
+
+#define STASH_MAX 32
+
+static void watch_start (struct rwatch *w, struct link *l);
+
+/* ---- R, once the remote job has its resources ---- */
+
+static void R_cb (flux_future_t *f, void *arg)
+{
+    struct rjob *job = arg;
+    struct link *l = flux_future_aux_get (f, "link");
+    json_t *R;
+
+    if (flux_kvs_lookup_get_unpack (f, "o", &R) < 0)
+        report_failure (job,
+                        l,
+                        LINK_LOST,
+                        "cannot read R of the remote job: ",
+                        future_strerror (f, errno));
+    else if (!job->have_R) {
+        job->have_R = true;
+        link_report (l, LINK_R, job->srcid, job->remote_id, R, NULL);
+    }
+    flux_future_destroy (f);
+    job->f_R = NULL;
+}
+
+static void lookup_R (struct rjob *job, struct link *l)
+{
+    char key[64];
+
+    if (flux_job_kvs_key (key, sizeof (key), job->remote_id, "R") < 0
+        || !(job->f_R = flux_kvs_lookup (link_handle (l), NULL, 0, key))
+        || flux_future_aux_set (job->f_R, "link", l, NULL) < 0
+        || flux_future_then (job->f_R, -1., R_cb, job) < 0)
+        link_connection_error (l);
+}
+
+/* ---- entries, whichever way they come ---- */
+
+static bool matters (const char *name)
+{
+    return !strcmp (name, "alloc") || !strcmp (name, "start")
+           || !strcmp (name, "exception") || !strcmp (name, "finish")
+           || !strcmp (name, "clean");
+}
+
+/* Say whether an entry is new, and remember it.
+ */
+static bool first_time (struct rjob *job, json_t *entry, const char *name)
+{
+    char key[128];
+    double t = 0.;
+
+    if (!matters (name))
+        return true;
+    (void)json_unpack (entry, "{s:F}", "timestamp", &t);
+    snprintf (key, sizeof (key), "%s %.6f", name, t);
+    if (json_object_get (job->reported, key))
+        return false;
+    if (!job->reported)
+        job->reported = json_object ();
+    (void)json_object_set_new (job->reported, key, json_true ());
+    return true;
+}
+
+/* The job went inactive: its output is complete where a new watch finds
+ * it.  A watch started while the job was ending may wait, in the guest
+ * namespace being removed, for a key that is created no more: start over,
+ * skipping what was reported.
+ */
+static void output_restart (struct rjob *job, struct link *l)
+{
+    struct rwatch *w = &job->output;
+
+    if (w->f) {
+        (void)flux_job_event_watch_cancel (w->f);
+        flux_future_destroy (w->f);
+        w->f = NULL;
+    }
+    watch_start (w, l);
+}
+
+/* Report a new entry; "alloc" brings R (with it from the journal, else
+ * read), "start" starts the output watch, "clean" ends the job.
+ */
+static void take_entry (struct rjob *job, struct link *l, json_t *entry, json_t *R)
+{
+    const char *name;
+
+    if (json_unpack (entry, "{s:s}", "name", &name) < 0
+        || !first_time (job, entry, name))
+        return;
+    link_report (l, LINK_EVENT, job->srcid, job->remote_id, entry, NULL);
+    if (!strcmp (name, "alloc")) {
+        job->want_R = true;
+        if (R && !job->have_R) {
+            job->have_R = true;
+            link_report (l, LINK_R, job->srcid, job->remote_id, R, NULL);
+        } else if (!job->have_R && !job->f_R)
+            lookup_R (job, l);
+    } else if (!strcmp (name, "start") && !job->output.started)
+        watch_start (&job->output, l);
+    else if (!strcmp (name, "clean")) {
+        job->inactive = true;
+        if (job->output.started && !job->output.done)
+            output_restart (job, l);
+    }
+}
+
+/* ---- the eventlog watches ---- */
+
+static void watch_cb (flux_future_t *f, void *arg)
+{
+    struct rwatch *w = arg;
+    struct rjob *job = w->job;
+    struct link *l = flux_future_aux_get (f, "link");
+    const char *s;
+    json_t *entry;
+
+    if (flux_job_event_watch_get (f, &s) < 0) {
+        int errnum = errno;
+        w->done = true;
+        if (w == &job->output)
+            report_failure (job,
+                            l,
+                            LINK_OUTPUT_END,
+                            "",
+                            errnum == ENODATA ? "" : future_strerror (f, errnum));
+        else if (errnum != ENODATA)
+            report_failure (job,
+                            l,
+                            LINK_LOST,
+                            "cannot follow the remote job: ",
+                            future_strerror (f, errnum));
+        flux_future_destroy (f);
+        w->f = NULL;
+        return;
+    }
+    if (w->consumed++ >= w->skip) {
+        w->skip++;
+        if (w == &job->output)
+            link_report (l, LINK_OUTPUT, job->srcid, job->remote_id, NULL, s);
+        else if (!(entry = json_loads (s, 0, NULL)))
+            report_failure (job, l, LINK_LOST, "bad remote event: ", s);
+        else {
+            take_entry (job, l, entry, NULL);
+            json_decref (entry);
+        }
+    }
+    flux_future_reset (f);
+}
+
+static void watch_start (struct rwatch *w, struct link *l)
+{
+    /* the shell creates guest.output after the job started */
+    int flags = (w == &w->job->output && !w->job->inactive)
+                    ? FLUX_JOB_EVENT_WATCH_WAITCREATE
+                    : 0;
+
+    w->started = true;
+    w->consumed = 0;
+    if (!(w->f =
+              flux_job_event_watch (link_handle (l), w->job->remote_id, w->path, flags))
+        || flux_future_aux_set (w->f, "link", l, NULL) < 0
+        || flux_future_then (w->f, -1., watch_cb, w) < 0)
+        link_connection_error (l);
+}
+
+static enum journal_state journal_now (struct rjob_list *list)
+{
+    return list->journal ? journal_state (list->journal) : JOURNAL_OFF;
+}
+
+/* Does the job need its eventlog watched now?
+ */
+static bool by_eventlog (struct rjob *job, struct link *l)
+{
+    switch (journal_now (link_jobs (l))) {
+        case JOURNAL_BACKLOG:
+            return false;  // decided when the backlog is over
+        case JOURNAL_LIVE:
+            return !job->journaled;
+        default:
+            return true;
+    }
+}
+
+void rjob_follow (struct rjob *job, struct link *l)
+{
+    if (!job->events.f && !job->events.done && by_eventlog (job, l))
+        watch_start (&job->events, l);
+    if (job->output.started && !job->output.f && !job->output.done)
+        watch_start (&job->output, l);
+    if (job->want_R && !job->have_R && !job->f_R)
+        lookup_R (job, l);
+}
+
+/* ---- the journal (journal.h) ---- */
+
+static struct rjob *lookup_remote (struct rjob_list *list, flux_jobid_t id)
+{
+    struct rjob *job = list->head;
+
+    while (job && job->remote_id != id)
+        job = job->next;
+    return job;
+}
+
+/* Keep an exception or clean of a job not known (yet), in a short list.
+ */
+static void stash (struct rjob_list *list, flux_jobid_t id, json_t *entry)
+{
+    const char *name = NULL;
+
+    (void)json_unpack (entry, "{s:s}", "name", &name);
+    if (!name || (strcmp (name, "exception") != 0 && strcmp (name, "clean") != 0))
+        return;
+    if (!list->stash && !(list->stash = json_array ()))
+        return;
+    if (json_array_size (list->stash) >= STASH_MAX)
+        (void)json_array_remove (list->stash, 0);
+    (void)json_array_append_new (list->stash,
+                                 json_pack ("[I O]", (json_int_t)id, entry));
+}
+
+void rjob_claim (struct rjob_list *list, struct rjob *job, struct link *l)
+{
+    size_t i = 0;
+    json_int_t id;
+    json_t *entry;
+
+    if (journal_now (list) == JOURNAL_LIVE)
+        job->journaled = true;  // what comes next comes by the journal
+    while (i < json_array_size (list->stash)) {
+        if (json_unpack (json_array_get (list->stash, i), "[I o]", &id, &entry) == 0
+            && (flux_jobid_t)id == job->remote_id) {
+            take_entry (job, l, entry, NULL);
+            (void)json_array_remove (list->stash, i);
+        } else
+            i++;
+    }
+}
+
+static void journal_entry_cb (flux_jobid_t id, json_t *entry, json_t *R, void *arg)
+{
+    struct rjob_list *list = arg;
+    struct rjob *job = lookup_remote (list, id);
+
+    if (!job)
+        stash (list, id, entry);
+    else if (!job->dropped) {
+        job->journaled = true;
+        take_entry (job, list->l, entry, R);
+    }
+}
+
+/* The backlog is over, or the journal ended: each job that needs it gets
+ * its eventlog watched.
+ */
+static void journal_turn_cb (void *arg)
+{
+    struct rjob_list *list = arg;
+
+    for (struct rjob *job = list->head; job; job = job->next)
+        if (job->remote_id && !job->dropped)
+            rjob_follow (job, list->l);
+}
+
+static const struct journal_ops journal_ops = {
+    .entry = journal_entry_cb,
+    .live = journal_turn_cb,
+    .ended = journal_turn_cb,
+};
+
+void rjob_list_up (struct rjob_list *list, flux_t *h)
+{
+    if (list->journal)
+        journal_start (list->journal, h);
+}
+
+void follow_stop (struct rjob_list *list)
+{
+    if (list->journal)
+        journal_stop (list->journal);
+    json_decref (list->stash);
+    list->stash = NULL;
+}
+
+int rjob_list_init (struct rjob_list *list, struct link *l, bool journal)
+{
+    list->head = NULL;
+    list->l = l;
+    list->stash = NULL;
+    list->journal = NULL;
+    if (journal && !(list->journal = journal_create (&journal_ops, list)))
+        return -1;
+    return 0;
+}
+
+void rjob_list_fini (struct rjob_list *list)
+{
+    follow_stop (list);
+    journal_destroy (list->journal);
+    list->journal = NULL;
+}
+
+// vi:ts=4 sw=4 expandtab

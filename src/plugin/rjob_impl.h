@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-3.0 */
+
+/* rjob_impl.h - inside an rjob, shared by rjob.c and rjob_follow.c
+ *
+ *   rjob.c         the job's life: submit, release, kill, cancel, drop,
+ *                  and the list on connection changes
+ *   rjob_follow.c  following it: its events (journal or eventlog), R,
+ *                  and its output eventlog
+ */
+
+#ifndef DELEGATE_RJOB_IMPL_H
+#define DELEGATE_RJOB_IMPL_H
+
+#include "rjob.h"
+
+/* A watch of one of the remote job's eventlogs.  After a reconnect the
+ * watch starts over and the entries already reported are skipped.
+ */
+struct rwatch {
+    struct rjob *job;
+    const char *path;  // "eventlog" or "guest.output"
+    flux_future_t *f;
+    int skip;      // entries already reported
+    int consumed;  // entries received on the current watch
+    bool started;
+    bool done;  // the eventlog ended (job inactive)
+};
+
+struct rjob {
+    struct rjob *next;
+    struct rjob **pprev;
+    flux_jobid_t srcid;
+    flux_jobid_t remote_id;
+
+    char *jobspec;  // to submit; NULL once answered
+    int urgency;    // the remote job is submitted held, then given this
+
+    flux_future_t *f_submit;
+    flux_future_t *f_release;
+    flux_future_t *f_R;
+    flux_future_t *f_cancel;
+    flux_future_t *f_kill;
+    struct rwatch events;  // the job eventlog, where the journal is not read
+    struct rwatch output;  // guest.output, from the remote "start"
+
+    bool journaled;  // the journal, since it (re)started, brings its events
+    bool inactive;   // "clean" seen
+    bool want_R;     // "alloc" seen
+    bool have_R;     // R reported
+    bool released;   // urgency set
+    bool dropped;
+    char *cancel_reason;
+    json_t *reported;  // entries that matter, reported (a set)
+};
+
+/* rjob.c */
+void report_failure (struct rjob *job,
+                     struct link *l,
+                     enum link_report_type type,
+                     const char *prefix,
+                     const char *why);
+
+/* rjob_follow.c */
+/* Start what following the job needs now (its id is known, link up).
+ */
+void rjob_follow (struct rjob *job, struct link *l);
+/* The job got its id: take the journal entries kept for it meanwhile.
+ */
+void rjob_claim (struct rjob_list *list, struct rjob *job, struct link *l);
+/* Disconnected: drop the journal stream and the entries kept.
+ */
+void follow_stop (struct rjob_list *list);
+
+#endif /* !DELEGATE_RJOB_IMPL_H */
+
+// vi:ts=4 sw=4 expandtab

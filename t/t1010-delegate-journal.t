@@ -1,0 +1,145 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-3.0
+
+test_description='delegate.so: how the copy is sent and followed: sent at
+job.new and released in DEPEND; followed by the target journal by default,
+by each job eventlog with journal=false'
+
+. "${DELEGATE_TEST_LIB:-$(dirname "$0")/lib}/delegate.sh"
+test_under_flux 2 "$@"
+. /usr/share/sharness/sharness.sh
+
+# journal listeners on the job manager of the instance at URI
+listeners () {
+    on "$1" flux module stats job-manager | jq .journal.listeners
+}
+
+# set the event batch timeout of the job manager at URI (seconds)
+batch_timeout () {
+    on "$1" flux python -c "import flux
+flux.Flux().rpc(\"job-manager.set-batch-timeout\", {\"timeout\": $2}).get()"
+}
+
+timestamp () {
+    on "$1" flux job eventlog --format=json "$2" |
+        jq -r "select(.name == \"$3\") | .timestamp" | head -n1
+}
+
+test_expect_success 'start target B, source J (default) and E (journal=false)' '
+    start_instance B &&
+    start_instance J &&
+    start_instance E &&
+    load_plugin $J &&
+    load_plugin $E journal=false &&
+    base=$(listeners $B) &&
+    test "$base" -ge 0
+'
+test_expect_success 'a bad journal value is refused at load with a message' '
+    test_must_fail load_plugin $E journal=maybe 2>err &&
+    on $E flux dmesg | grep "journal must be true or false"
+'
+test_expect_success 'journal=false: the link does not read the target journal' '
+    id=$(on $E flux submit --dependency=delegate:$B true) &&
+    wait_event $E $id clean &&
+    test "$(job_result $E $id)" = "COMPLETED 0" &&
+    test "$(listeners $B)" -eq "$base"
+'
+test_expect_success 'by default the link reads the target journal' '
+    id=$(on $J flux submit --dependency=delegate:$B true) &&
+    wait_event $J $id clean &&
+    test "$(job_result $J $id)" = "COMPLETED 0" &&
+    test "$(listeners $B)" -eq $((base + 1))
+'
+
+watchers () {
+    on "$1" flux module stats kvs-watch | jq .watchers
+}
+
+test_expect_success 'pending remote jobs: a KVS watcher each with journal=false only' '
+    on $B flux queue stop &&
+    w0=$(watchers $B) &&
+    jids=$(on $J flux submit --cc=1-3 --dependency=delegate:$B true) &&
+    eids=$(on $E flux submit --cc=1-3 --dependency=delegate:$B true) &&
+    for id in $jids; do wait_event $J $id delegate::submit || return 1; done &&
+    for id in $eids; do wait_event $E $id delegate::submit || return 1; done &&
+    i=0 &&
+    while test "$(watchers $B)" -lt $((w0 + 3)) && test $i -lt 100; do
+        sleep 0.1; i=$((i + 1))
+    done &&
+    sleep 1 &&
+    test "$(watchers $B)" -eq $((w0 + 3)) &&
+    on $B flux queue start &&
+    for id in $jids; do wait_event $J $id clean || return 1; done &&
+    for id in $eids; do wait_event $E $id clean || return 1; done
+'
+
+# The same outcomes, whichever way the remote job is followed.
+for src in J E; do
+test_expect_success "$src: exit code and output of the remote job" "
+    id=\$(on \$$src flux submit --dependency=delegate:\$B \
+        sh -c 'echo out; echo err >&2; exit 3') &&
+    wait_event \$$src \$id clean &&
+    test \"\$(job_result \$$src \$id)\" = 'FAILED 3' &&
+    test_expect_code 3 on \$$src flux job attach \$id >$src.out 2>$src.err &&
+    test \"\$(cat $src.out)\" = out &&
+    grep -x err $src.err
+"
+test_expect_success "$src: the remote job cancelled while it runs" "
+    id=\$(on \$$src flux submit --dependency=delegate:\$B sleep 60) &&
+    wait_event \$$src \$id start &&
+    on \$B flux cancel --message=bye \$(remote_jobid \$$src \$id) &&
+    wait_event \$$src \$id clean &&
+    on \$$src flux job eventlog \$id >$src.cancel &&
+    grep 'exception type=\"cancel\" severity=0 note=\"on .*bye\"' $src.cancel &&
+    test \"\$(on \$$src flux jobs -n -o {status} \$id)\" = CANCELED
+"
+test_expect_success "$src: the remote job cancelled while it is pending" "
+    blocker=\$(on \$B flux submit sleep 60) &&
+    on \$B flux job wait-event -t 30 \$blocker start &&
+    id=\$(on \$$src flux submit --dependency=delegate:\$B true) &&
+    wait_event \$$src \$id delegate::submit &&
+    on \$B flux cancel \$(remote_jobid \$$src \$id) &&
+    wait_event \$$src \$id clean &&
+    on \$$src flux job eventlog \$id | grep 'exception type=\"cancel\"' &&
+    on \$B flux cancel \$blocker
+"
+done
+
+test_expect_success 'the copy is sent before the job reaches DEPEND, released there' '
+    batch_timeout $J 1.0 &&
+    id=$(on $J flux submit --dependency=delegate:$B true) &&
+    wait_event $J $id clean &&
+    batch_timeout $J 0.01 &&
+    test "$(job_result $J $id)" = "COMPLETED 0" &&
+    rid=$(remote_jobid $J $id) &&
+    sent=$(timestamp $B $rid submit) &&
+    depend=$(timestamp $J $id jobspec-update) &&
+    released=$(timestamp $B $rid urgency) &&
+    echo "sent $sent, in DEPEND $depend, released $released" &&
+    test "$(echo "$sent < $depend - 0.5" | bc)" = 1 &&
+    test "$(echo "$released >= $depend" | bc)" = 1 &&
+    test "$(on $B flux job eventlog --format=json $rid |
+        jq -r "select(.name == \"submit\") | .context.urgency")" = 0
+'
+test_expect_success 'a job with another dependency is sent once it is met' '
+    first=$(on $J flux submit sleep 1) &&
+    id=$(on $J flux submit --dependency=afterany:$first \
+        --dependency=delegate:$B true) &&
+    wait_event $J $id clean &&
+    test "$(job_result $J $id)" = "COMPLETED 0" &&
+    rid=$(remote_jobid $J $id) &&
+    test "$(echo "$(timestamp $B $rid submit) > \
+        $(timestamp $J $first clean)" | bc)" = 1
+'
+test_expect_success 'no delegation is left in flight' '
+    for s in $J $E; do
+        on $s flux jobtap query delegate.so >q.json &&
+        jq -e ".delegations | (.pending // 0) + (.running // 0) == 0" q.json ||
+        return 1
+    done
+'
+test_expect_success 'clean up' '
+    flux cancel --all &&
+    flux job wait-event -t 30 $B_ID clean
+'
+test_done
