@@ -118,8 +118,7 @@ test_expect_success 'the copy is sent before the job reaches DEPEND, released th
     echo "sent $sent, in DEPEND $depend, released $released" &&
     test "$(echo "$sent < $depend - 0.5" | bc)" = 1 &&
     test "$(echo "$released >= $depend" | bc)" = 1 &&
-    test "$(on $B flux job eventlog --format=json $rid |
-        jq -r "select(.name == \"submit\") | .context.urgency")" = 0
+    test "$(event_context $B $rid submit urgency)" = 0
 '
 test_expect_success 'a job with another dependency is sent once it is met' '
     first=$(on $J flux submit sleep 1) &&

@@ -7,6 +7,7 @@
 #include "config.h"
 #endif
 #include <stdlib.h>
+#include <string.h>
 
 #include "journal.h"
 
@@ -42,30 +43,46 @@ static void journal_cb (flux_future_t *f, void *arg)
     flux_future_reset (f);
 }
 
+/* The events asked for (allow filter), and the only ones that come */
+static const char *journal_events[] = {"alloc",
+                                       "start",
+                                       "exception",
+                                       "finish",
+                                       "clean"};
+
+#define JOURNAL_NEVENTS (sizeof (journal_events) / sizeof (journal_events[0]))
+
+bool journal_carries (const char *name)
+{
+    for (size_t i = 0; i < JOURNAL_NEVENTS; i++)
+        if (!strcmp (name, journal_events[i]))
+            return true;
+    return false;
+}
+
 void journal_start (struct journal *j, flux_t *h)
 {
+    json_t *allow = json_object ();
+
     journal_stop (j);
-    if (!(j->f = flux_rpc_pack (h,
-                                "job-manager.events-journal",
-                                FLUX_NODEID_ANY,
-                                FLUX_RPC_STREAMING,
-                                "{s:{s:i s:i s:i s:i s:i}}",
-                                "allow",
-                                "alloc",
-                                1,
-                                "start",
-                                1,
-                                "exception",
-                                1,
-                                "finish",
-                                1,
-                                "clean",
-                                1))
-        || flux_future_then (j->f, -1., journal_cb, j) < 0) {
+    for (size_t i = 0; allow && i < JOURNAL_NEVENTS; i++)
+        if (json_object_set_new (allow, journal_events[i], json_true ()) < 0) {
+            json_decref (allow);
+            allow = NULL;
+        }
+    if (!allow
+        || !(j->f = flux_rpc_pack (h,
+                                   "job-manager.events-journal",
+                                   FLUX_NODEID_ANY,
+                                   FLUX_RPC_STREAMING,
+                                   "{s:O}",
+                                   "allow",
+                                   allow))
+        || flux_future_then (j->f, -1., journal_cb, j) < 0)
         journal_stop (j);
-        return;
-    }
-    j->state = JOURNAL_BACKLOG;
+    else
+        j->state = JOURNAL_BACKLOG;
+    json_decref (allow);
 }
 
 void journal_stop (struct journal *j)

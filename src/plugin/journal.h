@@ -52,6 +52,10 @@ void journal_stop (struct journal *j);
 
 enum journal_state journal_state (struct journal *j);
 
+/* True if entries named 'name' come by the journal.
+ */
+bool journal_carries (const char *name);
+
 #endif /* !DELEGATE_JOURNAL_H */
 
 // vi:ts=4 sw=4 expandtab

@@ -174,14 +174,21 @@ void link_add_orphan (struct link *l, flux_jobid_t srcid, json_t *origin)
     (void)orphans_add (l->orphans, srcid, origin);
 }
 
-/* Drop every future on the remote handle, and the jobs with theirs.
+/* Drop the link's own futures on the remote handle (not the jobs').
  */
-static void forget_target (struct link *l)
+static void stop_link_traffic (struct link *l)
 {
     flux_future_destroy (l->f_owner);
     l->f_owner = NULL;
     metrics_stop (l->metrics);
     orphans_stop (l->orphans);
+}
+
+/* Drop every future on the remote handle, and the jobs with theirs.
+ */
+static void forget_target (struct link *l)
+{
+    stop_link_traffic (l);
     rjob_list_clear (&l->jobs);
 }
 
@@ -189,10 +196,7 @@ static void disconnect (struct link *l, const char *why)
 {
     if (!l->h)
         return;
-    flux_future_destroy (l->f_owner);
-    l->f_owner = NULL;
-    metrics_stop (l->metrics);
-    orphans_stop (l->orphans);
+    stop_link_traffic (l);
     rjob_list_disconnected (&l->jobs, l);
     flux_close (l->h);
     l->h = NULL;

@@ -74,21 +74,15 @@ static void lookup_R (struct rjob *job, struct link *l)
 
 /* ---- entries, whichever way they come ---- */
 
-static bool matters (const char *name)
-{
-    return !strcmp (name, "alloc") || !strcmp (name, "start")
-           || !strcmp (name, "exception") || !strcmp (name, "finish")
-           || !strcmp (name, "clean");
-}
-
-/* Say whether an entry is new, and remember it.
+/* Say whether an entry is new, and remember it.  The entries that
+ * matter are those the journal brings too: the others only come once.
  */
 static bool first_time (struct rjob *job, json_t *entry, const char *name)
 {
     char key[128];
     double t = 0.;
 
-    if (!matters (name))
+    if (!journal_carries (name))
         return true;
     (void)json_unpack (entry, "{s:F}", "timestamp", &t);
     snprintf (key, sizeof (key), "%s %.6f", name, t);
