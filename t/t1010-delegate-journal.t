@@ -105,6 +105,16 @@ test_expect_success "$src: the remote job cancelled while it is pending" "
 "
 done
 
+test_expect_success 'as for a local job, the output can be read once the job started' '
+    id=$(on $J flux submit --dependency=delegate:$B echo hello) &&
+    wait_event $J $id clean &&
+    started=$(timestamp $J $id start) &&
+    shown=$(on $J flux job eventlog --format=json -p exec $id |
+        jq -r "select(.name == \"shell.init\") | .timestamp") &&
+    echo "shell.init $shown, start $started" &&
+    test "$(echo "$shown <= $started" | bc)" = 1 &&
+    test "$(on $J flux job attach $id)" = hello
+'
 test_expect_success 'the copy is sent before the job reaches DEPEND, released there' '
     batch_timeout $J 1.0 &&
     id=$(on $J flux submit --dependency=delegate:$B true) &&

@@ -25,7 +25,7 @@
  *   PENDING ── remote R ──> ALLOC ── R committed, "alloc" posted ──> RUN
  *   (the copy released    (dependency removed, so the job goes      │
  *    once the job may run)  to SCHED and takes R)                   │
- *      ┌─────────── remote "start" seen, override start done ─────────┘
+ *      ┌─ remote "start" seen, output header copied, override start ┘
  *      v
  *   RUNNING ── remote "finish" ──> FINISH (override finish with the
  *                                  remote wait status)

@@ -168,9 +168,10 @@ static void exec_cb (flux_future_t *f, void *arg)
     advance (d);
 }
 
-/* A job taken over in RUNNING (recover) writes its output copy only once
- * its guest namespace exists: after a plugin reload it does at once; after
- * an instance restart, once job-exec has reattached the job.
+/* The output copy is written only once the job's guest namespace exists:
+ * in RUN, once job-exec has taken the job (before the override start); for
+ * a job taken over in RUNNING (recover), after a plugin reload at once,
+ * after an instance restart once job-exec has reattached the job.
  */
 static void probe_cb (flux_future_t *f, void *arg)
 {
@@ -235,9 +236,13 @@ void advance (struct delegation *d)
 {
     if (ended (d) || d->f_exec || flux_watcher_is_active (d->retry_w))
         return;
-    if (d->state == D_RUN && d->remote_started)
-        exec_override (d, "start", 0);
-    else if (d->state == D_RUNNING && !d->exec_ready)
+    if (d->state == D_RUN && d->remote_started) {
+        /* like a local job, it starts once its output can be read */
+        if (!d->exec_ready)
+            probe_namespace (d);
+        else if (!d->out || output_shown (d->out))
+            exec_override (d, "start", 0);
+    } else if (d->state == D_RUNNING && !d->exec_ready)
         probe_namespace (d);
     else if (d->state == D_FINISH && d->exec_tries > 0)  // a retry is due
         exec_override (d, "finish", d->remote_status);

@@ -22,12 +22,14 @@ struct output {
 
     json_t *pending;  // entries (strings) not yet committed
     flux_future_t *f_commit;
-    bool started;     // the source guest namespace exists
-    bool shell_init;  // posted (with the header)
-    bool ended;       // no more entries will come
-    int streams;      // stdout + stderr of all tasks, from the header
-    int eofs;         // EOFs seen
-    bool complete;    // reported
+    bool started;      // the source guest namespace exists
+    bool shell_init;   // posted (with the header)
+    bool header_sent;  // in the commit in flight
+    bool header_done;  // committed: flux job attach finds the output
+    bool ended;        // no more entries will come
+    int streams;       // stdout + stderr of all tasks, from the header
+    int eofs;          // EOFs seen
+    bool complete;     // reported
 };
 
 bool output_complete (struct output *o)
@@ -130,6 +132,11 @@ static void commit_cb (flux_future_t *f, void *arg)
     }
     flux_future_destroy (f);
     o->f_commit = NULL;
+    if (o->header_sent && !o->header_done) {
+        o->header_done = true;
+        if (o->cb && !o->complete)
+            o->cb (o->cb_arg);
+    }
     flush (o);
     check_complete (o);
 }
@@ -152,8 +159,11 @@ static void flush (struct output *o)
         if (append_line (txn, "output", json_string_value (line)) < 0)
             goto error_txn;
     }
-    if (!o->shell_init && append_shell_init (o, txn) < 0)
-        goto error_txn;
+    if (!o->shell_init) {
+        if (append_shell_init (o, txn) < 0)
+            goto error_txn;
+        o->header_sent = true;
+    }
     if (!(o->f_commit = flux_kvs_commit (o->h, ns, 0, txn))
         || flux_future_then (o->f_commit, -1., commit_cb, o) < 0) {
         flux_future_destroy (o->f_commit);
@@ -199,7 +209,12 @@ void output_end (struct output *o, const char *error)
 
 void output_resume (struct output *o, int count)
 {
-    o->shell_init = count > 0;
+    o->shell_init = o->header_done = count > 0;
+}
+
+bool output_shown (struct output *o)
+{
+    return o->header_done || o->ended;
 }
 
 void output_start (struct output *o)

@@ -15,7 +15,9 @@
  *   "exec.eventlog" there, naming 'service', whose "stdin" method takes
  *   and drops what attach sends (stdin is not forwarded).
  *
- * Entries that come before output_start() wait for it.  The copy is
+ * Entries that come before output_start() wait for it.  The source job
+ * starts only once the header is copied (output_shown), as a local
+ * job's shell writes it before the job starts.  The copy is
  * complete when the remote eventlog ended, or every stream of every
  * task sent its EOF, and all was committed.  The source job must not
  * finish before: job-exec then removes the namespace.
@@ -28,7 +30,7 @@
 
 struct output;
 
-/* Called when the copy becomes complete.
+/* Called once the header is copied, and when the copy becomes complete.
  */
 typedef void (*output_complete_f) (void *arg);
 
@@ -54,6 +56,11 @@ void output_start (struct output *o);
 void output_resume (struct output *o, int count);
 
 bool output_complete (struct output *o);
+
+/* True once the header (and "shell.init") is committed, or the copy
+ * ended without: flux job attach finds what it waits for.
+ */
+bool output_shown (struct output *o);
 
 #endif /* !DELEGATE_OUTPUT_H */
 
