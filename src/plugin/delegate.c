@@ -58,6 +58,7 @@
 
 #include "delegation.h"
 #include "jobspec.h"
+#include "options.h"
 #include "request.h"
 #include "targets.h"
 #include "value.h"
@@ -444,66 +445,6 @@ static int origin_init (struct delegate_ctx *ctx)
     return 0;
 }
 
-/* A duration option given when loading: a number or a string such as
- * "10s".  Leaves 'value' alone when the option is not given.
- */
-static int option_duration (struct delegate_ctx *ctx,
-                            flux_plugin_t *p,
-                            const char *name,
-                            double *value)
-{
-    json_t *o = NULL;
-    char buf[64];
-    const char *s;
-
-    if (flux_plugin_conf_unpack (p, "{s?o}", name, &o) < 0 || !o)
-        return 0;
-    if (json_is_number (o)) {
-        snprintf (buf, sizeof (buf), "%g", json_number_value (o));
-        s = buf;
-    } else
-        s = json_string_value (o);
-    if (delegate_duration_parse (s, value) < 0) {
-        flux_log (ctx->env.h,
-                  LOG_ERR,
-                  "delegate: %s must be a duration > 0 such as 10 or 10s",
-                  name);
-        errno = EINVAL;
-        return -1;
-    }
-    return 0;
-}
-
-/* A boolean option given when loading: true or false (or 1 or 0, as
- * flux jobtap load passes KEY=VALUE as a string).  Leaves 'value' alone
- * when the option is not given.
- */
-static int option_bool (struct delegate_ctx *ctx,
-                        flux_plugin_t *p,
-                        const char *name,
-                        int *value)
-{
-    json_t *o = NULL;
-    const char *s;
-
-    if (flux_plugin_conf_unpack (p, "{s?o}", name, &o) < 0 || !o)
-        return 0;
-    if (json_is_boolean (o))
-        *value = json_is_true (o);
-    else if (json_is_integer (o)
-             && (json_integer_value (o) == 0 || json_integer_value (o) == 1))
-        *value = (int)json_integer_value (o);
-    else if ((s = json_string_value (o))
-             && (!strcmp (s, "true") || !strcmp (s, "false")))
-        *value = !strcmp (s, "true");
-    else {
-        flux_log (ctx->env.h, LOG_ERR, "delegate: %s must be true or false", name);
-        errno = EINVAL;
-        return -1;
-    }
-    return 0;
-}
-
 /* The instance configuration: its [[delegate]] targets.  An invalid one
  * is refused and the targets in force stay.
  */
@@ -607,10 +548,11 @@ int flux_plugin_init (flux_plugin_t *p)
     ctx->env.link_timeout = DEFAULT_LINK_TIMEOUT;
     ctx->metrics_interval = DEFAULT_METRICS_INTERVAL;
     ctx->only_configured = -1;
-    if (option_duration (ctx, p, "link-timeout", &ctx->env.link_timeout) < 0
-        || option_duration (ctx, p, "metrics-interval", &ctx->metrics_interval) < 0
-        || option_bool (ctx, p, "only-configured", &ctx->only_configured) < 0
-        || option_bool (ctx, p, "journal", &journal) < 0)
+    if (option_duration (p, ctx->env.h, "link-timeout", &ctx->env.link_timeout) < 0
+        || option_duration (p, ctx->env.h, "metrics-interval", &ctx->metrics_interval)
+               < 0
+        || option_bool (p, ctx->env.h, "only-configured", &ctx->only_configured) < 0
+        || option_bool (p, ctx->env.h, "journal", &journal) < 0)
         return -1;
     ctx->env.journal = journal;
     if (origin_init (ctx) < 0

@@ -19,9 +19,8 @@
  *        │                                             [connected] (up)
  *        └──────────────── connection lost ─────────────────┘
  *
- * Jobs are sent, killed and followed only while connected.  Once
- * connected, the link asks for the target's job event journal (unless
- * created without), by which it follows its jobs (journal.h).
+ * Jobs are sent, killed and followed (by the target's journal where it
+ * is read, rjob_follow.c) only while connected.
  *
  * The link thread takes no signals (quiet_thread.h).  It owns the job
  * (struct rjob) list: after a clean stop it frees it; when it had to be
