@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-3.0 */
 
-/* rjob_follow.c - follow a remote job: its events, R, its output (rjob.h)
+/* rjob_follow.c - follow a remote job: its events and R (rjob.h)
  *
  * The events of a remote job come one of two ways:
  *
@@ -22,7 +22,8 @@
  * is kept, if it is an exception or the clean, among the last few such,
  * until the answer comes.
  *
- * The output eventlog is always watched, from the remote "start".
+ * "start" starts following the output eventlog (rjob_output.c), "clean"
+ * tells it the job ended.
  */
 
 #if HAVE_CONFIG_H
@@ -36,8 +37,6 @@
 #include "rjob_impl.h"
 
 #define STASH_MAX 32
-
-static void watch_start (struct rwatch *w, struct link *l);
 
 /* ---- R, once the remote job has its resources ---- */
 
@@ -94,25 +93,8 @@ static bool first_time (struct rjob *job, json_t *entry, const char *name)
     return true;
 }
 
-/* The job went inactive: its output is complete where a new watch finds
- * it.  A watch started while the job was ending may wait, in the guest
- * namespace being removed, for a key that is created no more: start over,
- * skipping what was reported.
- */
-static void output_restart (struct rjob *job, struct link *l)
-{
-    struct rwatch *w = &job->output;
-
-    if (w->f) {
-        (void)flux_job_event_watch_cancel (w->f);
-        flux_future_destroy (w->f);
-        w->f = NULL;
-    }
-    watch_start (w, l);
-}
-
 /* Report a new entry; "alloc" brings R (with it from the journal, else
- * read), "start" starts the output watch, "clean" ends the job.
+ * read), "start" starts following the output, "clean" ends the job.
  */
 static void take_entry (struct rjob *job, struct link *l, json_t *entry, json_t *R)
 {
@@ -130,11 +112,10 @@ static void take_entry (struct rjob *job, struct link *l, json_t *entry, json_t 
         } else if (!job->have_R && !job->f_R)
             lookup_R (job, l);
     } else if (!strcmp (name, "start") && !job->output.started)
-        watch_start (&job->output, l);
+        rjob_output_start (job, l);
     else if (!strcmp (name, "clean")) {
         job->inactive = true;
-        if (job->output.started && !job->output.done)
-            output_restart (job, l);
+        rjob_output_ended (job, l);
     }
 }
 
@@ -149,29 +130,20 @@ static void watch_cb (flux_future_t *f, void *arg)
     json_t *entry;
 
     if (flux_job_event_watch_get (f, &s) < 0) {
-        int errnum = errno;
         w->done = true;
-        if (w == &job->output)
-            report_failure (job,
-                            l,
-                            LINK_OUTPUT_END,
-                            "",
-                            errnum == ENODATA ? "" : future_strerror (f, errnum));
-        else if (errnum != ENODATA)
+        if (errno != ENODATA)
             report_failure (job,
                             l,
                             LINK_LOST,
                             "cannot follow the remote job: ",
-                            future_strerror (f, errnum));
+                            future_strerror (f, errno));
         flux_future_destroy (f);
         w->f = NULL;
         return;
     }
     if (w->consumed++ >= w->skip) {
         w->skip++;
-        if (w == &job->output)
-            link_report (l, LINK_OUTPUT, job->srcid, job->remote_id, NULL, s);
-        else if (!(entry = json_loads (s, 0, NULL)))
+        if (!(entry = json_loads (s, 0, NULL)))
             report_failure (job, l, LINK_LOST, "bad remote event: ", s);
         else {
             take_entry (job, l, entry, NULL);
@@ -183,15 +155,9 @@ static void watch_cb (flux_future_t *f, void *arg)
 
 static void watch_start (struct rwatch *w, struct link *l)
 {
-    /* the shell creates guest.output after the job started */
-    int flags = (w == &w->job->output && !w->job->inactive)
-                    ? FLUX_JOB_EVENT_WATCH_WAITCREATE
-                    : 0;
-
     w->started = true;
     w->consumed = 0;
-    if (!(w->f =
-              flux_job_event_watch (link_handle (l), w->job->remote_id, w->path, flags))
+    if (!(w->f = flux_job_event_watch (link_handle (l), w->job->remote_id, w->path, 0))
         || flux_future_aux_set (w->f, "link", l, NULL) < 0
         || flux_future_then (w->f, -1., watch_cb, w) < 0)
         link_connection_error (l);
@@ -221,7 +187,7 @@ void rjob_follow (struct rjob *job, struct link *l)
     if (!job->events.f && !job->events.done && by_eventlog (job, l))
         watch_start (&job->events, l);
     if (job->output.started && !job->output.f && !job->output.done)
-        watch_start (&job->output, l);
+        rjob_output_start (job, l);
     if (job->want_R && !job->have_R && !job->f_R)
         lookup_R (job, l);
 }

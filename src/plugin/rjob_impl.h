@@ -4,8 +4,8 @@
  *
  *   rjob.c         the job's life: submit, release, kill, cancel, drop,
  *                  and the list on connection changes
- *   rjob_follow.c  following it: its events (journal or eventlog), R,
- *                  and its output eventlog
+ *   rjob_follow.c  following it: its events (journal or eventlog), R
+ *   rjob_output.c  its output eventlog
  */
 
 #ifndef DELEGATE_RJOB_IMPL_H
@@ -23,7 +23,8 @@ struct rwatch {
     int skip;      // entries already reported
     int consumed;  // entries received on the current watch
     bool started;
-    bool done;  // the eventlog ended (job inactive)
+    bool done;   // the eventlog ended (job inactive)
+    bool final;  // output: f reads the copy in the primary namespace
 };
 
 struct rjob {
@@ -70,6 +71,15 @@ void rjob_claim (struct rjob_list *list, struct rjob *job, struct link *l);
 /* Disconnected: drop the journal stream and the entries kept.
  */
 void follow_stop (struct rjob_list *list);
+
+/* rjob_output.c */
+/* Follow the output eventlog, from the remote "start" or a reconnect.
+ */
+void rjob_output_start (struct rjob *job, struct link *l);
+/* The job is inactive ("clean"): its output is complete in the primary
+ * namespace; read it there unless that is under way.
+ */
+void rjob_output_ended (struct rjob *job, struct link *l);
 
 #endif /* !DELEGATE_RJOB_IMPL_H */
 
