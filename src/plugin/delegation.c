@@ -313,7 +313,8 @@ static void settle_later (struct delegation *d)
 
 void delegation_dependency_add (struct delegation *d, const char *description)
 {
-    if (strcmp (description, DELEGATION_DEPENDENCY) != 0)
+    if (strcmp (description, DELEGATION_DEPENDENCY) != 0
+        && (d->others || (d->others = json_object ())))
         (void)json_object_set_new (d->others, description, json_true ());
 }
 
@@ -567,8 +568,7 @@ struct delegation *delegation_create (struct delegation_env *env,
         d->next->pprev = &d->next;
     d->pprev = &env->list;
     env->list = d;
-    if (!(d->others = json_object ())
-        || !(d->deadline_w = flux_timer_watcher_create (r, 0., 0., deadline_cb, d))
+    if (!(d->deadline_w = flux_timer_watcher_create (r, 0., 0., deadline_cb, d))
         || !(d->retry_w = flux_timer_watcher_create (r, 0., 0., retry_cb, d))) {
         delegation_destroy (d);
         return NULL;

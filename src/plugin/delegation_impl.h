@@ -45,7 +45,7 @@ struct delegation {
     char *label;        // of the current target, or NULL
     enum dstate state;
 
-    json_t *others;  // other outstanding dependencies (a set)
+    json_t *others;  // other outstanding dependencies (a set; NULL: none yet)
     bool in_depend;
     bool early;    // sent from job.new, held on the target until may_run
     bool may_run;  // in DEPEND with no other dependency: release the copy
