@@ -13,23 +13,29 @@
 # Memory, first, MEM_RUNS times (default 3): in a fresh source, N local
 # jobs held in DEPEND (after a job that does not end); in another fresh
 # source, with B's queue stopped, N jobs delegated and in flight (pending
-# on B, DEPEND on the source).  What the second broker's heap grew by
-# less the first's, divided by N, is what delegation adds per job in
-# flight in the job manager's process.  The heap in use is read with
-# glibc's malloc_info(3) through gdb: RSS, which keeps what a burst freed,
-# varied by more than 10 KiB per job between samples.  The KVS content
-# added (flux module stats content) is given apart, and the part of the
-# heap that is the KVS module's cache (flux module stats kvs).  Medians.
+# on B, DEPEND on the source).  Each source runs with one malloc arena
+# per thread, and the bytes in use in its job manager's arenas (the
+# module's thread and the plugin's link threads) are read with glibc's
+# malloc_info(3) through gdb, before and after: divided by N, that is
+# the job manager's memory per job, local and delegated; the difference
+# is what delegation adds.  Given beside it: what the whole broker's heap
+# grew by (the KVS and content caches among it), and the KVS content
+# (flux module stats content) and KVS module cache added.  Medians.
 #
-# Throughput: each run submits N trivial jobs ("true") directly to B,
-# then N to the source delegated to B, and times each batch from the
-# first submission until the queue is drained.  Medians of RUNS runs.
+# Throughput: each run times four batches of N trivial jobs ("true"),
+# each from the first submission until the queue is drained: directly to
+# B, delegated to B through the source, delegated again, directly again.
+# B's cost per job grows as its KVS grows over the run (its kvs module
+# took 0.7 ms more per job every 300 jobs), so the two ways alternate
+# (ABBA) and each gets the mean of its two batches.  Also printed: B's
+# CPU time per job (its broker's threads and the job shells), the cost
+# delegation adds on the target.  Medians of RUNS runs.
 #
 # Latency: L jobs one after the other (flux run), directly and delegated;
 # the median of t_inactive - t_submit as flux jobs reports it.
 #
 # Only public tools: flux (start, submit, run, jobs, queue, cancel, job,
-# jobtap, module stats), gdb, taskset, jq, bc.
+# jobtap, module stats), gdb (with its Python), taskset, jq, bc, getconf.
 
 set -e
 plugin=$(realpath "${1:?usage: throughput.sh DELEGATE_SO [N] [RUNS] [L]}")
@@ -43,10 +49,11 @@ if test -z "$DELEGATE_BENCH_INNER"; then
     exec flux start --test-size=1 /bin/bash "$0" "$plugin" "$N" "$RUNS" "$L"
 fi
 
-# child URI-VAR ID-VAR: start a 1-core child instance, ready to run a job
+# child URI-VAR ID-VAR [SUBMIT-OPTIONS...]: start a 1-core child
+# instance, ready to run a job
 child () {
     local _id _uri
-    _id=$(flux submit -n1 -c1 flux start sleep inf)
+    _id=$(flux submit -n1 -c1 "${@:3}" flux start sleep inf)
     _uri=$(flux uri --local --wait "$_id")
     until FLUX_URI=$_uri flux resource list -s free -no {ncores} 2>/dev/null |
         grep -qx 1; do sleep 0.1; done
@@ -59,18 +66,36 @@ median () {
         if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# col FILE N: the median of column N of FILE
+col () {
+    awk -v c="$2" '{ print $c }' "$1" | median
+}
+
 now () { date +%s.%N; }
 
-# run_batch URI [SUBMIT-OPTIONS...]: print the seconds N jobs took
+# cpu_ticks URI: CPU time (clock ticks) the broker at URI used so far,
+# its threads and the processes it started and reaped (the job shells)
+cpu_ticks () {
+    awk '{ print $14 + $15 + $16 + $17 }' \
+        "/proc/$(FLUX_URI=$1 flux getattr broker.pid)/stat"
+}
+
+# run_batch URI [SUBMIT-OPTIONS...]: submit N jobs to the instance at URI,
+# wait until its queue is drained, print the seconds that took and B's
+# CPU milliseconds per job; then purge the jobs from it and from B
 run_batch () {
-    local uri=$1 t0 t1
+    local uri=$1 t0 t1 c0 c1
     shift
+    c0=$(cpu_ticks "$B")
     t0=$(now)
     FLUX_URI=$uri flux submit --quiet --cc=1-"$N" "$@" true
     FLUX_URI=$uri flux queue drain
     t1=$(now)
+    c1=$(cpu_ticks "$B")
     FLUX_URI=$uri flux job purge --force --num-limit=0 >/dev/null
-    echo "$t1 - $t0" | bc -l
+    FLUX_URI=$B flux job purge --force --num-limit=0 >/dev/null
+    echo "$(echo "$t1 - $t0" | bc -l)" \
+        "$(echo "($c1 - $c0) * 1000 / $(getconf CLK_TCK) / $N" | bc -l)"
 }
 
 kvs_cache_bytes () {
@@ -82,21 +107,58 @@ content_kib () {
     FLUX_URI=$1 flux module stats content | jq '.size / 1024 | floor'
 }
 
-# heap_bytes URI: bytes in use in all malloc arenas of the broker at URI,
-# as glibc's malloc_info(3) counts them (called through gdb): unlike RSS,
-# it does not count freed memory the heap keeps.
+# arenas FILE: "NR BYTES" for each malloc arena in a malloc_info(3)
+# document: its size less its free chunks (fast bins, bins and top)
+arenas () {
+    awk -F'"' '/<heap nr=/ { nr = $2; fast = rest = 0 }
+        /<total type="fast"/ && nr != "" { fast = $6 }
+        /<total type="rest"/ && nr != "" { rest = $6 }
+        /<system type="current"/ && nr != "" { print nr, $4 - fast - rest; nr = "" }' "$1"
+}
+
+# heap_bytes URI: "ALL JM", the bytes in use in all malloc arenas of the
+# broker at URI and in the arenas of its job manager, as glibc's
+# malloc_info(3) counts them, called through gdb with the broker's
+# threads stopped.  The job manager's threads are those named job-manager:
+# the module's own and the link threads delegate.so starts (a thread
+# takes its creator's name).  Their arenas are those a 64 KiB malloc()
+# made in each of them grows.  A source is started with one arena per
+# thread (see memory_sample), so these arenas hold what the job manager
+# and its plugins allocated and nothing else.  Unlike RSS, freed memory
+# the heap keeps is not counted.
 heap_bytes () {
-    local xml
-    xml=$(mktemp)
-    gdb -q -p "$(FLUX_URI=$1 flux getattr broker.pid)" -batch \
-        -ex "set \$f = (void *) fopen(\"$xml\", \"w\")" \
-        -ex 'call (int) malloc_info(0, $f)' \
-        -ex 'call (int) fclose($f)' >/dev/null 2>&1
-    # the last totals are those of all arenas
-    awk -F'"' '/<total type="fast"/ { fast = $6 } /<total type="rest"/ { rest = $6 }
-        /<total type="mmap"/ { mmap = $6 } /<system type="current"/ { cur = $4 }
-        END { if (cur == "") exit 1; print cur - fast - rest + mmap }' "$xml"
-    rm -f "$xml"
+    local d pid
+    d=$(mktemp -d)
+    pid=$(FLUX_URI=$1 flux getattr broker.pid)
+    cat >"$d/cmds" <<EOT
+set scheduler-locking on
+python
+jm = [t for t in gdb.selected_inferior().threads() if t.name == "job-manager"]
+def info(name):
+    jm[0].switch()
+    gdb.execute('set \$f = (void *) fopen("$d/%s", "w")' % name)
+    gdb.execute("call (int) malloc_info(0, \$f)")
+    gdb.execute("call (int) fclose(\$f)")
+info("before")
+marks = []
+for t in jm:
+    t.switch()
+    marks.append(int(gdb.parse_and_eval("(long) malloc(65536)")))
+info("after")
+for m in marks:
+    gdb.execute("call (void) free(%d)" % m)
+end
+EOT
+    timeout 120 gdb -q -p "$pid" -batch -x "$d/cmds" >"$d/log" 2>&1 || true
+    arenas "$d/before" >"$d/1"
+    arenas "$d/after" >"$d/2"
+    paste "$d/1" "$d/2" | awk '{ all += $2 } $4 - $2 >= 65536 { jm += $2; n++ }
+        END { if (n == 0) exit 1; print all, jm }' || {
+        echo "heap_bytes: no job-manager arena found (gdb: $(tail -n1 "$d/log"))" >&2
+        rm -rf "$d"
+        return 1
+    }
+    rm -rf "$d"
 }
 
 # latency URI [SUBMIT-OPTIONS...]: median ms of L jobs run one at a time
@@ -114,21 +176,22 @@ child B B_ID
 echo "N=$N trivial jobs, $RUNS runs, L=$L for latency;" \
     "target: a 1-core child instance; $(nproc) cores"
 
-# source_start URI-VAR ID-VAR: a child with the plugin loaded, whose link
-# to B exists (one delegated job ran)
+# source_start URI-VAR ID-VAR [SUBMIT-OPTIONS...]: a child with the
+# plugin loaded, whose link to B exists (one delegated job ran)
 source_start () {
-    child "$1" "$2"
+    child "$@"
     FLUX_URI=${!1} flux jobtap load "$plugin"
     FLUX_URI=${!1} flux run --dependency=delegate:"$B" true
 }
 
 # grow URI WAIT-CMD SUBMIT-ARGS...: submit N jobs to the source at URI,
-# wait until WAIT-CMD (a shell condition) holds, print how many bytes of
-# heap and of KVS content the source broker grew by
+# wait until WAIT-CMD (a shell condition) holds, print how many bytes the
+# source broker's heap, its job manager's arena, its KVS content and its
+# KVS module cache grew by
 grow () {
-    local uri=$1 cond=$2 h k c
+    local uri=$1 cond=$2 h j k c h1 j1
     shift 2
-    h=$(heap_bytes "$uri")
+    read -r h j < <(heap_bytes "$uri")
     k=$(content_kib "$uri")
     c=$(kvs_cache_bytes "$uri")
     FLUX_URI=$uri flux submit --quiet --cc=1-"$N" "$@" true
@@ -138,7 +201,8 @@ grow () {
     done
     eval "$cond" || { echo "memory: jobs not in place after 5 min" >&2; exit 1; }
     sleep 2
-    echo "$(( $(heap_bytes "$uri") - h )) $(( ($(content_kib "$uri") - k) * 1024 ))" \
+    read -r h1 j1 < <(heap_bytes "$uri")
+    echo "$((h1 - h)) $((j1 - j)) $(( ($(content_kib "$uri") - k) * 1024 ))" \
         "$(( $(kvs_cache_bytes "$uri") - c ))"
 }
 
@@ -151,20 +215,23 @@ pending_delegations () {
     FLUX_URI=$1 flux jobtap query delegate.so | jq '.delegations.pending // 0'
 }
 
-# One memory sample (see the top), each side in a fresh source; prints
-# the bytes per job of heap and of KVS content that delegation adds.
+# One memory sample (see the top), each side in a fresh source with one
+# malloc arena per thread; prints, in bytes per job: the job manager's
+# arena for a local job and for a delegated one, then what delegation
+# adds to the whole heap, to the KVS content and to the KVS module cache
 memory_sample () {
-    local S id blocker lh lk lc dh dk dc
-    source_start S id
+    local S id blocker arenas lh lj lk lc dh dj dk dc
+    arenas=--env=GLIBC_TUNABLES=glibc.malloc.arena_max=64
+    source_start S id "$arenas"
     blocker=$(FLUX_URI=$S flux submit sleep inf)
     FLUX_URI=$S flux job wait-event -t 30 "$blocker" start >/dev/null
-    read -r lh lk lc < <(grow "$S" 'test "$(count_state $S depend)" -eq "$N"' \
+    read -r lh lj lk lc < <(grow "$S" 'test "$(count_state $S depend)" -eq "$N"' \
         --dependency=afterany:"$blocker")
     flux cancel "$id" >/dev/null
     flux job wait-event -t 60 "$id" clean >/dev/null
-    source_start S id
+    source_start S id "$arenas"
     FLUX_URI=$B flux queue stop >/dev/null
-    read -r dh dk dc < <(grow "$S" 'test "$(pending_delegations $S)" -eq "$N"' \
+    read -r dh dj dk dc < <(grow "$S" 'test "$(pending_delegations $S)" -eq "$N"' \
         --dependency=delegate:"$B")
     FLUX_URI=$B flux cancel --all >/dev/null 2>&1
     FLUX_URI=$B flux queue start >/dev/null
@@ -172,22 +239,27 @@ memory_sample () {
     FLUX_URI=$B flux job purge --force --num-limit=0 >/dev/null
     flux cancel "$id" >/dev/null
     flux job wait-event -t 60 "$id" clean >/dev/null
-    echo "$(( (dh - lh) / N )) $(( (dk - lk) / N )) $(( (dc - lc) / N ))"
+    echo "$((lj / N)) $((dj / N)) $(( (dh - lh) / N )) $(( (dk - lk) / N ))" \
+        "$(( (dc - lc) / N ))"
 }
+
+kib () { awk '{ printf "%.1f", $1 / 1024 }'; }
 
 samples=$(mktemp)
 for r in $(seq 1 "$MEM_RUNS"); do
     memory_sample >>"$samples"
-    tail -n1 "$samples" | awk -v r="$r" '{ printf "memory sample %d:" \
-        " %d bytes/job more heap (of which KVS module cache %d);" \
-        " KVS content %d bytes/job more\n", r, $1, $3, $2 }'
+    tail -n1 "$samples" | awk -v r="$r" '{ printf "memory sample %d, bytes per job:" \
+        " job manager arena: local %d, delegated %d (%+d);" \
+        " whole heap %+d; KVS content %+d; KVS cache %+d\n", \
+        r, $1, $2, $2 - $1, $3, $4, $5 }'
 done
-echo "memory per delegated job in flight (median of $MEM_RUNS):" \
-    "$(awk '{print $1}' "$samples" | median) bytes heap" \
-    "(range $(awk '{print $1}' "$samples" | sort -g | head -1) to" \
-    "$(awk '{print $1}' "$samples" | sort -g | tail -1))," \
-    "$(awk '{print $3}' "$samples" | median) bytes of it KVS module cache;" \
-    "$(awk '{print $2}' "$samples" | median) bytes KVS content"
+echo "memory per job in flight, median of $MEM_RUNS:" \
+    "job manager arena: local $(col "$samples" 1 | kib) KiB, delegated $(col "$samples" 2 | kib) KiB," \
+    "delegation adds $(awk '{ print $2 - $1 }' "$samples" | median | kib) KiB" \
+    "(range $(awk '{ print $2 - $1 }' "$samples" | sort -g | head -1 | kib) to" \
+    "$(awk '{ print $2 - $1 }' "$samples" | sort -g | tail -1 | kib));" \
+    "whole broker heap $(col "$samples" 3 | kib) KiB, KVS content $(col "$samples" 4 | kib) KiB," \
+    "KVS cache $(col "$samples" 5 | kib) KiB more"
 rm -f "$samples"
 
 source_start A2 id2
@@ -195,22 +267,30 @@ FLUX_URI=$B flux job purge --force --num-limit=0 >/dev/null
 echo "CPUs: target B $(taskset -pc "$(FLUX_URI=$B flux getattr broker.pid)" |
     sed 's/.*: //'), source $(taskset -pc "$(FLUX_URI=$A2 flux getattr broker.pid)" |
     sed 's/.*: //')"
-printf "%-4s %12s %12s\n" run direct_s delegated_s
+printf "%-4s %12s %12s %14s %14s\n" run direct_s delegated_s \
+    direct_B_ms/job deleg_B_ms/job
 runs=$(mktemp)
 : >"$runs"
 for r in $(seq 1 "$RUNS"); do
-    ds=$(run_batch "$B")
-    gs=$(run_batch "$A2" --dependency=delegate:"$B")
-    FLUX_URI=$B flux job purge --force --num-limit=0 >/dev/null
-    printf "%-4s %12.3f %12.3f\n" "$r" "$ds" "$gs"
-    echo "$ds $gs" >>"$runs"
+    read -r d1 dc1 < <(run_batch "$B")
+    read -r g1 gc1 < <(run_batch "$A2" --dependency=delegate:"$B")
+    read -r g2 gc2 < <(run_batch "$A2" --dependency=delegate:"$B")
+    read -r d2 dc2 < <(run_batch "$B")
+    echo "$d1 $d2 $g1 $g2 $dc1 $dc2 $gc1 $gc2" |
+        awk '{ print ($1 + $2) / 2, ($3 + $4) / 2, ($5 + $6) / 2, ($7 + $8) / 2 }' \
+            >>"$runs"
+    tail -n1 "$runs" | awk -v r="$r" '{ printf "%-4s %12.3f %12.3f %14.2f %14.2f\n",
+        r, $1, $2, $3, $4 }'
 done
-ds=$(awk '{print $1}' "$runs" | median)
-gs=$(awk '{print $2}' "$runs" | median)
-rm -f "$runs"
+ds=$(col "$runs" 1)
+gs=$(col "$runs" 2)
 echo "throughput (median): direct $(echo "$N / $ds" | bc -l | xargs printf %.1f)" \
     "jobs/s, delegated $(echo "$N / $gs" | bc -l | xargs printf %.1f) jobs/s," \
-    "ratio $(echo "$ds / $gs" | bc -l | xargs printf %.3f)"
+    "ratio $(echo "$ds / $gs" | bc -l | xargs printf %.3f)" \
+    "(per run: $(awk '{ printf "%s%.3f", NR > 1 ? " " : "", $1 / $2 }' "$runs"))"
+echo "target B's CPU per job (median): direct $(col "$runs" 3 | xargs printf %.2f) ms," \
+    "delegated $(col "$runs" 4 | xargs printf %.2f) ms"
+rm -f "$runs"
 
 dl=$(latency "$B")
 gl=$(latency "$A2" --dependency=delegate:"$B")
