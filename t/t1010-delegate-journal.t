@@ -20,6 +20,16 @@ batch_timeout () {
 flux.Flux().rpc(\"job-manager.set-batch-timeout\", {\"timeout\": $2}).get()"
 }
 
+# guest eventlog watches held by job-info at URI
+guest_watchers () {
+    on "$1" flux module stats job-info | jq .guest_watchers
+}
+
+# kvs-watch watchers in KVS namespace NS at URI
+ns_watchers () {
+    on "$1" flux module stats kvs-watch | jq ".namespaces[\"$2\"].watchers // 0"
+}
+
 timestamp () {
     on "$1" flux job eventlog --format=json "$2" |
         jq -r "select(.name == \"$3\") | .timestamp" | head -n1
@@ -114,6 +124,29 @@ test_expect_success 'as for a local job, the output can be read once the job sta
     echo "shell.init $shown, start $started" &&
     test "$(echo "$shown <= $started" | bc)" = 1 &&
     test "$(on $J flux job attach $id)" = hello
+'
+test_expect_success 'the running remote output is watched in its guest namespace, not by job-info' '
+    test_when_finished "on \$J flux cancel --all; on \$B flux cancel --all" &&
+    id=$(on $B flux submit sh -c "echo hi; sleep 60") &&
+    i=0 &&
+    until on $B flux job eventlog -p output $id 2>/dev/null | grep -q data; do
+        test $i -lt 300 || return 1
+        sleep 0.1; i=$((i + 1))
+    done &&
+    direct_info=$(guest_watchers $B) &&
+    direct_ns=$(ns_watchers $B job-$(on $B flux job id --to=dec $id)) &&
+    on $B flux cancel $id &&
+    wait_event $B $id clean &&
+    id=$(on $J flux submit --dependency=delegate:$B sh -c "echo hi; sleep 60") &&
+    on $J flux job wait-event -t 30 -p output $id data &&
+    rid=$(remote_jobid $J $id) &&
+    echo "job-info guest watchers $direct_info direct, $(guest_watchers $B) delegated;" \
+        "namespace watchers $direct_ns direct, $(ns_watchers $B job-$rid) delegated" &&
+    test "$(guest_watchers $B)" -eq "$direct_info" &&
+    test "$(ns_watchers $B job-$rid)" -eq $((direct_ns + 1)) &&
+    on $J flux cancel $id &&
+    wait_event $J $id clean &&
+    test "$(on $J flux job attach $id 2>/dev/null)" = hi
 '
 test_expect_success 'the copy is sent before the job reaches DEPEND, released there' '
     batch_timeout $J 1.0 &&

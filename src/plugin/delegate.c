@@ -249,6 +249,27 @@ static int new_cb (flux_plugin_t *p,
     return 0;
 }
 
+/* Put the job in job-exec's test mode, where this plugin starts and
+ * finishes it (a jobspec update), unless the jobspec asks for it already.
+ */
+static int post_exec_test (flux_plugin_t *p, json_t *jobspec)
+{
+    json_t *test;
+    int rc = 0;
+
+    if (delegate_exec_test_present (jobspec))
+        return 0;
+    if (!(test = delegate_exec_test_create ())
+        || flux_jobtap_jobspec_update_pack (p,
+                                            "{s:O}",
+                                            "attributes.system.exec.test",
+                                            test)
+               < 0)
+        rc = -1;
+    json_decref (test);
+    return rc;
+}
+
 static int depend_cb (flux_plugin_t *p,
                       const char *topic,
                       flux_plugin_arg_t *args,
@@ -256,9 +277,6 @@ static int depend_cb (flux_plugin_t *p,
 {
     struct delegation *d = job_delegation (p);
     json_t *jobspec;
-    json_t *test;
-    int rc = 0;
-
     flux_jobid_t id;
 
     if (!d)
@@ -281,25 +299,16 @@ static int depend_cb (flux_plugin_t *p,
                                             0,
                                             "delegate: cannot add dependency: %s",
                                             strerror (errno));
-    if (!delegate_exec_test_present (jobspec)) {
-        if (!(test = delegate_exec_test_create ())
-            || flux_jobtap_jobspec_update_pack (p,
-                                                "{s:O}",
-                                                "attributes.system.exec.test",
-                                                test)
-                   < 0) {
-            flux_jobtap_raise_exception (p,
-                                         FLUX_JOBTAP_CURRENT_JOB,
-                                         "DelegationFailure",
-                                         0,
-                                         "delegate: cannot set exec test mode");
-            rc = -1;
-        }
-        json_decref (test);
+    if (post_exec_test (p, jobspec) < 0) {
+        flux_jobtap_raise_exception (p,
+                                     FLUX_JOBTAP_CURRENT_JOB,
+                                     "DelegationFailure",
+                                     0,
+                                     "delegate: cannot set exec test mode");
+        return -1;
     }
-    if (rc == 0)
-        delegation_depend (d);
-    return rc;
+    delegation_depend (d);
+    return 0;
 }
 
 static int dependency_event_cb (flux_plugin_t *p,
