@@ -27,9 +27,12 @@
 # B, then delegated to B through a source.  Each batch has a fresh B (and
 # source): B's CPU per job grows with what it ran before (from 30 to 36
 # ms over 3200 jobs, purged as they went), which would favour whichever
-# way runs first.  Also printed: B's CPU time per job (its broker's
-# threads and the job shells), the cost delegation adds on the target.
-# Medians of RUNS runs.
+# way runs first.  The clients (submit, drain, run) run off B's CPU, with
+# the source: else, in the delegated batch, they took B's CPU while the
+# source held the other.  Also printed: B's CPU time per job (its
+# broker's threads and the job shells), the cost delegation adds on the
+# target, and the KVS root versions B made per job (one per commit it
+# applied).  Medians of RUNS runs.
 #
 # Latency: L jobs one after the other (flux run), directly and delegated;
 # the median of t_inactive - t_submit as flux jobs reports it.
@@ -73,6 +76,18 @@ col () {
 
 now () { date +%s.%N; }
 
+# client CMD...: run CMD (a client of the instances: submit, drain, run)
+# off B's CPU, where the source runs, as a user would on another machine
+client () {
+    local b
+    b=$(taskset -pc "$(FLUX_URI=$B flux getattr broker.pid)" | sed 's/.*: //')
+    if test "$b" -eq "$b" 2>/dev/null && test "$(nproc)" -gt 1; then
+        taskset -c "$(seq 0 $(($(nproc) - 1)) | grep -vx "$b" | paste -sd,)" "$@"
+    else
+        "$@"
+    fi
+}
+
 # cpu_ticks URI: CPU time (clock ticks) the broker at URI used so far,
 # its threads and the processes it started and reaped (the job shells)
 cpu_ticks () {
@@ -80,22 +95,31 @@ cpu_ticks () {
         "/proc/$(FLUX_URI=$1 flux getattr broker.pid)/stat"
 }
 
+# kvs_versions: B's KVS root versions so far (one per commit it applied)
+kvs_versions () {
+    FLUX_URI=$B flux module stats kvs | jq '.namespace.primary["store revision"]'
+}
+
 # run_batch URI [SUBMIT-OPTIONS...]: submit N jobs to the instance at URI,
-# wait until its queue is drained, print the seconds that took and B's
-# CPU milliseconds per job; then purge the jobs from it and from B
+# wait until its queue is drained, print the seconds that took, and B's
+# CPU milliseconds and KVS root versions per job; then purge the jobs
+# from it and from B
 run_batch () {
-    local uri=$1 t0 t1 c0 c1
+    local uri=$1 t0 t1 c0 c1 v0 v1
     shift
     c0=$(cpu_ticks "$B")
+    v0=$(kvs_versions)
     t0=$(now)
-    FLUX_URI=$uri flux submit --quiet --cc=1-"$N" "$@" true
-    FLUX_URI=$uri flux queue drain
+    FLUX_URI=$uri client flux submit --quiet --cc=1-"$N" "$@" true
+    FLUX_URI=$uri client flux queue drain
     t1=$(now)
     c1=$(cpu_ticks "$B")
+    v1=$(kvs_versions)
     FLUX_URI=$uri flux job purge --force --num-limit=0 >/dev/null
     FLUX_URI=$B flux job purge --force --num-limit=0 >/dev/null
     echo "$(echo "$t1 - $t0" | bc -l)" \
-        "$(echo "($c1 - $c0) * 1000 / $(getconf CLK_TCK) / $N" | bc -l)"
+        "$(echo "($c1 - $c0) * 1000 / $(getconf CLK_TCK) / $N" | bc -l)" \
+        "$(echo "($v1 - $v0) / $N" | bc -l)"
 }
 
 kvs_cache_bytes () {
@@ -165,7 +189,7 @@ EOT
 latency () {
     local uri=$1
     shift
-    for i in $(seq 1 "$L"); do FLUX_URI=$uri flux run "$@" true; done
+    for i in $(seq 1 "$L"); do FLUX_URI=$uri client flux run "$@" true; done
     FLUX_URI=$uri flux jobs -a -n -o "{t_submit} {t_inactive}" |
         awk '{ printf "%.6f\n", ($2 - $1) * 1000 }' | median
     FLUX_URI=$uri flux job purge --force --num-limit=0 >/dev/null
@@ -268,25 +292,26 @@ stop_child () {
     flux job wait-event -t 60 "$1" clean >/dev/null
 }
 
-printf "%-4s %12s %12s %14s %14s\n" run direct_s delegated_s \
-    direct_B_ms/job deleg_B_ms/job
+printf "%-4s %12s %12s %14s %14s %8s %8s\n" run direct_s delegated_s \
+    direct_B_ms/job deleg_B_ms/job dir_kvs del_kvs
 runs=$(mktemp)
 : >"$runs"
 stop_child "$B_ID"
 for r in $(seq 1 "$RUNS"); do
     child B B_ID
-    read -r ds dc < <(run_batch "$B")
+    read -r ds dc dv < <(run_batch "$B")
     stop_child "$B_ID"
     child B B_ID
     source_start A2 id2
-    read -r gs gc < <(run_batch "$A2" --dependency=delegate:"$B")
+    read -r gs gc gv < <(run_batch "$A2" --dependency=delegate:"$B")
     test "$r" -eq 1 && cpus="target B $(taskset -pc "$(FLUX_URI=$B flux getattr broker.pid)" |
         sed 's/.*: //'), source $(taskset -pc "$(FLUX_URI=$A2 flux getattr broker.pid)" |
         sed 's/.*: //')"
     stop_child "$id2"
     stop_child "$B_ID"
-    echo "$ds $gs $dc $gc" >>"$runs"
-    printf "%-4s %12.3f %12.3f %14.2f %14.2f\n" "$r" "$ds" "$gs" "$dc" "$gc"
+    echo "$ds $gs $dc $gc $dv $gv" >>"$runs"
+    printf "%-4s %12.3f %12.3f %14.2f %14.2f %8.2f %8.2f\n" \
+        "$r" "$ds" "$gs" "$dc" "$gc" "$dv" "$gv"
 done
 echo "CPUs: $cpus"
 ds=$(col "$runs" 1)
@@ -295,8 +320,9 @@ echo "throughput (median): direct $(echo "$N / $ds" | bc -l | xargs printf %.1f)
     "jobs/s, delegated $(echo "$N / $gs" | bc -l | xargs printf %.1f) jobs/s," \
     "ratio $(echo "$ds / $gs" | bc -l | xargs printf %.3f)" \
     "(per run: $(awk '{ printf "%s%.3f", (NR > 1 ? " " : ""), $1 / $2 }' "$runs"))"
-echo "target B's CPU per job (median): direct $(col "$runs" 3 | xargs printf %.2f) ms," \
-    "delegated $(col "$runs" 4 | xargs printf %.2f) ms"
+echo "target B per job (median): CPU direct $(col "$runs" 3 | xargs printf %.2f) ms," \
+    "delegated $(col "$runs" 4 | xargs printf %.2f) ms; KVS root versions" \
+    "direct $(col "$runs" 5 | xargs printf %.2f), delegated $(col "$runs" 6 | xargs printf %.2f)"
 rm -f "$runs"
 
 child B B_ID

@@ -64,8 +64,8 @@ struct rjob *rjob_create (struct rjob_list *list,
         return NULL;
     job->srcid = srcid;
     job->remote_id = remote_id;
-    job->events = (struct rwatch){.job = job, .path = "eventlog"};
-    job->output = (struct rwatch){.job = job, .path = "guest.output"};
+    job->events = (struct rwatch){.job = job};
+    job->output = (struct rwatch){.job = job};
     if ((job->next = list->head))
         job->next->pprev = &job->next;
     job->pprev = &list->head;

@@ -157,7 +157,8 @@ static void watch_start (struct rwatch *w, struct link *l)
 {
     w->started = true;
     w->consumed = 0;
-    if (!(w->f = flux_job_event_watch (link_handle (l), w->job->remote_id, w->path, 0))
+    if (!(w->f =
+              flux_job_event_watch (link_handle (l), w->job->remote_id, "eventlog", 0))
         || flux_future_aux_set (w->f, "link", l, NULL) < 0
         || flux_future_then (w->f, -1., watch_cb, w) < 0)
         link_connection_error (l);

@@ -13,12 +13,13 @@
 
 #include "rjob.h"
 
-/* A watch of one of the remote job's eventlogs.  After a reconnect the
- * watch starts over and the entries already reported are skipped.
+/* A watch of one of the remote job's eventlogs: "eventlog" through
+ * job-info (rjob_follow.c), the output through kvs-watch (rjob_output.c).
+ * After a reconnect the watch starts over and the entries already
+ * reported are skipped.
  */
 struct rwatch {
     struct rjob *job;
-    const char *path;  // "eventlog" or "guest.output"
     flux_future_t *f;
     int skip;      // entries already reported
     int consumed;  // entries received on the current watch
