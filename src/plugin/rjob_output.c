@@ -93,8 +93,13 @@ static void watch_cb (flux_future_t *f, void *arg)
         flux_future_destroy (f);
         return;
     }
-    if (take_lines (job, l, s) < 0)
+    if (take_lines (job, l, s) < 0) {
+        (void)flux_kvs_lookup_cancel (f);
+        flux_future_destroy (f);
+        job->output.f = NULL;
         output_ended (job, l, "out of memory");
+        return;
+    }
     flux_future_reset (f);
 }
 
