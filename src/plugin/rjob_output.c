@@ -55,6 +55,17 @@ static int take_lines (struct rjob *job, struct link *l, const char *s)
     return 0;
 }
 
+/* Stop the watch or lookup under way, if any.
+ */
+static void output_stop (struct rjob *job)
+{
+    if (job->output.f) {
+        (void)flux_kvs_lookup_cancel (job->output.f);
+        flux_future_destroy (job->output.f);
+        job->output.f = NULL;
+    }
+}
+
 static void output_ended (struct rjob *job, struct link *l, const char *why)
 {
     job->output.done = true;
@@ -94,9 +105,7 @@ static void watch_cb (flux_future_t *f, void *arg)
         return;
     }
     if (take_lines (job, l, s) < 0) {
-        (void)flux_kvs_lookup_cancel (f);
-        flux_future_destroy (f);
-        job->output.f = NULL;
+        output_stop (job);
         output_ended (job, l, "out of memory");
         return;
     }
@@ -154,11 +163,7 @@ void rjob_output_ended (struct rjob *job, struct link *l)
 
     if (!w->started || w->done || (w->f && w->final))
         return;
-    if (w->f) {
-        (void)flux_kvs_lookup_cancel (w->f);
-        flux_future_destroy (w->f);
-        w->f = NULL;
-    }
+    output_stop (job);
     output_lookup (job, l);
 }
 
