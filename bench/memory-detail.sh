@@ -33,6 +33,7 @@
 
 set -e
 plugin=$(realpath "${1:?usage: memory-detail.sh DELEGATE_SO [N]}")
+. "$(dirname "$0")/lib.sh"
 N=${2:-200}
 
 if test -z "$DELEGATE_MASSIF_DIR"; then
@@ -60,18 +61,7 @@ snapshot () {
     vgdb --vgdb-prefix="$d/vgdb" --pid="$pid" detailed_snapshot "$d/$1" >/dev/null
 }
 
-# wait_for COND: until the shell condition COND holds (10 minutes at most)
-wait_for () {
-    for i in $(seq 1 1200); do
-        eval "$1" && return 0
-        sleep 0.5
-    done
-    echo "memory-detail.sh: timed out waiting for: $1" >&2
-    return 1
-}
-
-B_ID=$(flux submit -n1 -c1 flux start sleep inf)
-B=$(flux uri --local --wait "$B_ID")
+child B B_ID
 flux jobtap load "$plugin" link-timeout=600s
 flux run --dependency=delegate:"$B" true
 blocker=$(flux submit sleep inf)
@@ -80,11 +70,11 @@ FLUX_URI=$B flux queue stop >/dev/null
 sleep 2
 snapshot s0
 flux submit --quiet --cc=1-"$N" --dependency=afterany:"$blocker" true
-wait_for 'test "$(flux jobs -n -f depend -o {id} | wc -l)" -eq "$N"'
+wait_for 'test "$(flux jobs -n -f depend -o {id} | wc -l)" -eq "$N"' 600
 sleep 2
 snapshot s1
 flux submit --quiet --cc=1-"$N" --dependency=delegate:"$B" true
-wait_for 'test "$(flux jobtap query delegate.so | jq ".delegations.pending // 0")" -eq "$N"'
+wait_for 'test "$(flux jobtap query delegate.so | jq ".delegations.pending // 0")" -eq "$N"' 600
 sleep 2
 snapshot s2
 

@@ -47,21 +47,12 @@ RUNS=${3:-3}
 L=${4:-50}
 MEM_RUNS=${MEM_RUNS:-3}
 
+. "$(dirname "$0")/lib.sh"
+
 if test -z "$DELEGATE_BENCH_INNER"; then
     export DELEGATE_BENCH_INNER=1
     exec flux start --test-size=1 /bin/bash "$0" "$plugin" "$N" "$RUNS" "$L"
 fi
-
-# child URI-VAR ID-VAR [SUBMIT-OPTIONS...]: start a 1-core child
-# instance, ready to run a job
-child () {
-    local _id _uri
-    _id=$(flux submit -n1 -c1 "${@:3}" flux start sleep inf)
-    _uri=$(flux uri --local --wait "$_id")
-    until FLUX_URI=$_uri flux resource list -s free -no {ncores} 2>/dev/null |
-        grep -qx 1; do sleep 0.1; done
-    eval "$1=\$_uri; $2=\$_id"
-}
 
 # median of the numbers on stdin
 median () {
@@ -219,11 +210,7 @@ grow () {
     k=$(content_kib "$uri")
     c=$(kvs_cache_bytes "$uri")
     FLUX_URI=$uri flux submit --quiet --cc=1-"$N" "$@" true
-    for i in $(seq 1 600); do
-        eval "$cond" && break
-        sleep 0.5
-    done
-    eval "$cond" || { echo "memory: jobs not in place after 5 min" >&2; exit 1; }
+    wait_for "$cond" 300 || exit 1
     sleep 2
     read -r h1 j1 < <(heap_bytes "$uri")
     echo "$((h1 - h)) $((j1 - j)) $(( ($(content_kib "$uri") - k) * 1024 ))" \
