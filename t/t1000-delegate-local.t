@@ -73,11 +73,26 @@ test_expect_success 'the source job is pending while the remote job is pending' 
     test "$(on $A flux jobs -n -o {state} $id)" = "DEPEND" &&
     test_must_fail on $A flux job wait-event -t 1 $id alloc
 '
+test_expect_success 'a pending job has no alloc-bypass flag or exec test mode yet' '
+    on $A flux job eventlog $id >pending.events &&
+    test_must_fail grep -e set-flags -e jobspec-update pending.events
+'
 test_expect_success 'the source job runs once the remote job starts' '
     on $B flux cancel $blocker &&
     wait_event $A $id alloc &&
     wait_event $A $id clean &&
     test "$(job_result $A $id)" = "COMPLETED 0"
+'
+test_expect_success 'the flag and test mode come with the remote R, before depend' '
+    on $A flux job eventlog --format=json $id | jq -s -e "
+        map(.name) as \$n
+        | (\$n | index(\"set-flags\")) < (\$n | index(\"jobspec-update\"))
+          and (\$n | index(\"jobspec-update\")) < (\$n | index(\"depend\"))
+          and (\$n | index(\"delegate::submit\")) < (\$n | index(\"set-flags\"))
+          and (map(select(.name == \"set-flags\"))[0].context.flags
+               == [\"alloc-bypass\"])
+          and (map(select(.name == \"jobspec-update\"))[0].context
+               | .[\"attributes.system.exec.test\"].override == 1)"
 '
 test_expect_success 'RUN on the source while the remote job runs' '
     id=$(on $A flux submit --dependency=delegate:$B sleep 30) &&

@@ -155,12 +155,12 @@ test_expect_success 'the copy is sent before the job reaches DEPEND, released th
     batch_timeout $J 0.01 &&
     test "$(job_result $J $id)" = "COMPLETED 0" &&
     rid=$(remote_jobid $J $id) &&
+    validated=$(timestamp $J $id validate) &&
     sent=$(timestamp $B $rid submit) &&
-    depend=$(timestamp $J $id jobspec-update) &&
     released=$(timestamp $B $rid urgency) &&
-    echo "sent $sent, in DEPEND $depend, released $released" &&
-    test "$(echo "$sent < $depend - 0.5" | bc)" = 1 &&
-    test "$(echo "$released >= $depend" | bc)" = 1 &&
+    echo "validated $validated, sent $sent, released $released" &&
+    test "$(echo "$sent < $validated + 0.5" | bc)" = 1 &&
+    test "$(echo "$released > $sent + 0.5" | bc)" = 1 &&
     test "$(event_context $B $rid submit urgency)" = 0
 '
 test_expect_success 'a job with another dependency is sent once it is met' '

@@ -13,17 +13,19 @@
  *
  *   job.create      a job with a delegate dependency is checked (one
  *                   delegate dependency, a valid URI, owned by the
- *                   instance owner) or rejected; it gets the alloc-bypass
- *                   flag and this plugin subscribes to its events.
+ *                   instance owner) or rejected; this plugin subscribes
+ *                   to its events.
  *   job.dependency.delegate
  *                   adds the "delegate" dependency that holds the job.
  *   job.new         a new job with no other dependency is sent at once,
  *                   held on the target until it may run.
  *   job.state.depend
- *                   puts the job in job-exec's test mode with override;
  *                   the job may run, and its copy is released (or, if
  *                   not sent yet, sent), once its other dependencies
- *                   are gone (job.event.dependency-add/-remove).
+ *                   are gone (job.event.dependency-add/-remove).  When
+ *                   the remote job is allocated, the job gets the
+ *                   alloc-bypass flag and job-exec's test mode with
+ *                   override, and the dependency is removed.
  *   job.state.sched gives the job the R of the remote job.
  *   job.event.exception
  *                   a fatal exception on the source cancels the remote job.
@@ -204,8 +206,7 @@ static int create_cb (flux_plugin_t *p,
                                        args,
                                        "delegate: cannot set up delegation: %s",
                                        strerror (errno));
-    if (flux_jobtap_job_subscribe (p, FLUX_JOBTAP_CURRENT_JOB) < 0
-        || flux_jobtap_job_set_flag (p, FLUX_JOBTAP_CURRENT_JOB, "alloc-bypass") < 0)
+    if (flux_jobtap_job_subscribe (p, FLUX_JOBTAP_CURRENT_JOB) < 0)
         return flux_jobtap_reject_job (p,
                                        args,
                                        "delegate: cannot set up delegation: %s",
@@ -249,46 +250,17 @@ static int new_cb (flux_plugin_t *p,
     return 0;
 }
 
-/* Put the job in job-exec's test mode, where this plugin starts and
- * finishes it (a jobspec update), unless the jobspec asks for it already.
- */
-static int post_exec_test (flux_plugin_t *p, json_t *jobspec)
-{
-    json_t *test;
-    int rc = 0;
-
-    if (delegate_exec_test_present (jobspec))
-        return 0;
-    if (!(test = delegate_exec_test_create ())
-        || flux_jobtap_jobspec_update_pack (p,
-                                            "{s:O}",
-                                            "attributes.system.exec.test",
-                                            test)
-               < 0)
-        rc = -1;
-    json_decref (test);
-    return rc;
-}
-
 static int depend_cb (flux_plugin_t *p,
                       const char *topic,
                       flux_plugin_arg_t *args,
                       void *arg)
 {
     struct delegation *d = job_delegation (p);
-    json_t *jobspec;
     flux_jobid_t id;
 
     if (!d)
         return 0;
-    if (flux_plugin_arg_unpack (args,
-                                FLUX_PLUGIN_ARG_IN,
-                                "{s:o s:I}",
-                                "jobspec",
-                                &jobspec,
-                                "id",
-                                &id)
-        < 0)
+    if (flux_plugin_arg_unpack (args, FLUX_PLUGIN_ARG_IN, "{s:I}", "id", &id) < 0)
         return -1;
     /* -S system.delegate=VALUE has no dependency entry: hold the job here */
     if (flux_jobtap_dependency_add (p, id, DELEGATION_DEPENDENCY) < 0
@@ -299,14 +271,6 @@ static int depend_cb (flux_plugin_t *p,
                                             0,
                                             "delegate: cannot add dependency: %s",
                                             strerror (errno));
-    if (post_exec_test (p, jobspec) < 0) {
-        flux_jobtap_raise_exception (p,
-                                     FLUX_JOBTAP_CURRENT_JOB,
-                                     "DelegationFailure",
-                                     0,
-                                     "delegate: cannot set exec test mode");
-        return -1;
-    }
     delegation_depend (d);
     return 0;
 }
@@ -413,6 +377,7 @@ static void ctx_destroy (struct delegate_ctx *ctx)
     if (ctx) {
         int saved_errno = errno;
         targets_destroy (ctx->targets);
+        delegation_env_fini (&ctx->env);
         flux_msg_handler_destroy (ctx->kill_mh);
         if (ctx->f_subscribe)  // answer not awaited: nothing blocks here
             flux_future_destroy (flux_event_unsubscribe_ex (ctx->env.h, "shell-", 0));
@@ -564,7 +529,7 @@ int flux_plugin_init (flux_plugin_t *p)
         || option_bool (p, ctx->env.h, "journal", &journal) < 0)
         return -1;
     ctx->env.journal = journal;
-    if (origin_init (ctx) < 0
+    if (delegation_env_init (&ctx->env) < 0 || origin_init (ctx) < 0
         || !(ctx->targets = ctx->env.targets =
                  targets_create (&ctx->env, ctx->metrics_interval)))
         return -1;

@@ -23,8 +23,9 @@
  *      │ remote job id
  *      v
  *   PENDING ── remote R ──> ALLOC ── R committed, "alloc" posted ──> RUN
- *   (the copy released    (dependency removed, so the job goes      │
- *    once the job may run)  to SCHED and takes R)                   │
+ *   (the copy released    (alloc-bypass flag, exec.test update,     │
+ *    once the job may run) dependency removed: the job goes to      │
+ *                          SCHED and takes R)                       │
  *      ┌─ remote "start" seen, output header copied, override start ┘
  *      v
  *   RUNNING ── remote "finish" ──> FINISH (override finish with the
@@ -113,29 +114,6 @@ void set_state (struct delegation *d, enum dstate state)
         targets_slot_freed (d->env->targets);
 }
 
-static int by_id (const void *a, const void *b)
-{
-    flux_jobid_t x = (*(struct delegation **)a)->id;
-    flux_jobid_t y = (*(struct delegation **)b)->id;
-    return x < y ? -1 : x > y;
-}
-
-void delegation_wake_all (struct delegation_env *env)
-{
-    int n = 0;
-    struct delegation **waiting;
-
-    if (env->waiting <= 0 || !(waiting = calloc (env->waiting, sizeof (*waiting))))
-        return;
-    for (struct delegation *d = env->list; d && n < env->waiting; d = d->next)
-        if (d->state == D_WAIT)
-            waiting[n++] = d;
-    qsort (waiting, n, sizeof (*waiting), by_id);
-    for (int i = 0; i < n; i++)
-        prepare (waiting[i]);
-    free (waiting);
-}
-
 int lookup_then (struct delegation *d,
                  flux_future_t **fp,
                  const char *ns,
@@ -168,9 +146,20 @@ static void drop (struct delegation *d, const char *cancel_reason)
     }
 }
 
+/* Stop the deadline.  Its timer and reason go with it: a job pending
+ * on its target, the common case, keeps neither.
+ */
+static void deadline_stop (struct delegation *d)
+{
+    flux_watcher_destroy (d->deadline_w);
+    d->deadline_w = NULL;
+    free (d->deadline_why);
+    d->deadline_why = NULL;
+}
+
 static void stop_timers (struct delegation *d)
 {
-    flux_watcher_stop (d->deadline_w);
+    deadline_stop (d);
     flux_watcher_stop (d->retry_w);
 }
 
@@ -277,8 +266,11 @@ void attempt_failed (struct delegation *d, bool on, bool cancel, const char *why
 static void deadline_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
 {
     struct delegation *d = arg;
+    char *why = d->deadline_why;  // ours now: the failure stops the deadline
 
-    attempt_failed (d, false, true, d->deadline_why ? d->deadline_why : "no answer");
+    d->deadline_why = NULL;
+    attempt_failed (d, false, true, why ? why : "no answer");
+    free (why);
 }
 
 void deadline_arm (struct delegation *d, const char *fmt, ...)
@@ -286,82 +278,21 @@ void deadline_arm (struct delegation *d, const char *fmt, ...)
     char why[256];
     va_list ap;
 
-    if (flux_watcher_is_active (d->deadline_w))
-        return;
+    if (d->deadline_w)
+        return;  // armed already
     va_start (ap, fmt);
     vsnprintf (why, sizeof (why), fmt, ap);
     va_end (ap);
-    free (d->deadline_why);
+    if (!(d->deadline_w = flux_timer_watcher_create (flux_get_reactor (d->env->h),
+                                                     d->env->link_timeout,
+                                                     0.,
+                                                     deadline_cb,
+                                                     d))) {
+        fail (d, "DelegationFailure", true, "cannot arm the link timeout: %s", why);
+        return;
+    }
     d->deadline_why = strdup (why);
-    flux_timer_watcher_reset (d->deadline_w, d->env->link_timeout, 0.);
     flux_watcher_start (d->deadline_w);
-}
-
-/* ---- HOLD: wait for the other dependencies ---- */
-
-/* Decide once the current round of callbacks is over, so that plugins
- * called after this one have added their dependencies.
- */
-static void settle_later (struct delegation *d)
-{
-    if (!d->may_run && (d->in_depend || d->early)
-        && !flux_watcher_is_active (d->retry_w)) {
-        flux_timer_watcher_reset (d->retry_w, 0., 0.);
-        flux_watcher_start (d->retry_w);
-    }
-}
-
-void delegation_dependency_add (struct delegation *d, const char *description)
-{
-    if (strcmp (description, DELEGATION_DEPENDENCY) != 0
-        && (d->others || (d->others = json_object ())))
-        (void)json_object_set_new (d->others, description, json_true ());
-}
-
-void delegation_dependency_remove (struct delegation *d, const char *description)
-{
-    (void)json_object_del (d->others, description);
-    settle_later (d);
-}
-
-void delegation_new (struct delegation *d)
-{
-    if (json_object_size (d->others) == 0) {
-        d->early = true;
-        settle_later (d);
-    }
-}
-
-void delegation_depend (struct delegation *d)
-{
-    d->in_depend = true;
-    settle_later (d);
-}
-
-/* The source job may run: a copy already sent, held, is released.
- */
-static void may_run (struct delegation *d)
-{
-    d->may_run = true;
-    if ((d->state == D_SUBMIT || d->state == D_PENDING)
-        && link_release (d->link, d->id, d->urgency) < 0)
-        attempt_failed (d, false, true, "cannot release the remote job");
-}
-
-static void retry_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
-{
-    struct delegation *d = arg;
-    bool no_others = json_object_size (d->others) == 0;
-
-    if (d->state == D_RECOVER)
-        return;  // its dependencies are not known yet
-    if (!d->may_run && d->in_depend && no_others)
-        may_run (d);
-    if (d->state == D_HOLD) {
-        if (no_others && (d->may_run || d->early))
-            prepare (d);
-    } else
-        advance (d);
 }
 
 /* ---- what the link tells ---- */
@@ -435,7 +366,7 @@ static void submitted (struct delegation *d, flux_jobid_t remote_id)
 
     d->remote_id = remote_id;
     set_state (d, D_PENDING);
-    flux_watcher_stop (d->deadline_w);
+    deadline_stop (d);
     if (flux_jobtap_event_post_pack (d->env->p,
                                      d->id,
                                      "delegate::submit",
@@ -504,7 +435,7 @@ void delegation_link_state (struct delegation *d, bool up, const char *why)
     if (ended (d) || d->remote_id == 0)
         return;
     if (up)
-        flux_watcher_stop (d->deadline_w);
+        deadline_stop (d);
     else
         deadline_arm (d, "lost contact with the target: %s", why ? why : "down");
 }
@@ -528,6 +459,7 @@ void delegation_destroy (struct delegation *d)
         if (d->state == D_WAIT)
             d->env->waiting--;
         drop (d, NULL);
+        settle_unlink (d);
         flux_watcher_destroy (d->deadline_w);
         flux_watcher_destroy (d->retry_w);
         flux_future_destroy (d->f_J);
@@ -555,7 +487,6 @@ struct delegation *delegation_create (struct delegation_env *env,
                                       struct route *route)
 {
     struct delegation *d;
-    flux_reactor_t *r = flux_get_reactor (env->h);
 
     if (!(d = calloc (1, sizeof (*d))))
         return NULL;
@@ -568,11 +499,6 @@ struct delegation *delegation_create (struct delegation_env *env,
         d->next->pprev = &d->next;
     d->pprev = &env->list;
     env->list = d;
-    if (!(d->deadline_w = flux_timer_watcher_create (r, 0., 0., deadline_cb, d))
-        || !(d->retry_w = flux_timer_watcher_create (r, 0., 0., retry_cb, d))) {
-        delegation_destroy (d);
-        return NULL;
-    }
     return d;
 }
 

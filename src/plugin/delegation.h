@@ -31,8 +31,17 @@ struct delegation_env {
     char service[128];    // where flux job attach sends stdin (output.h)
     struct targets *targets;
     struct delegation *list;
-    int waiting;  // delegations waiting for a slot on a full target
+    int waiting;                      // delegations waiting for a slot on a full target
+    struct delegation *settle_head;   // to decide once the callbacks
+    struct delegation **settle_tail;  //   under way are over
+    flux_watcher_t *settle_w;
 };
+
+/* Set up, and tear down, what the delegations of 'env' share; the
+ * fields above 'list' are the caller's.
+ */
+int delegation_env_init (struct delegation_env *env);
+void delegation_env_fini (struct delegation_env *env);
 
 struct delegation;
 

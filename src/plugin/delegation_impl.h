@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-3.0 */
 
-/* delegation_impl.h - inside a delegation, shared by its three files
+/* delegation_impl.h - inside a delegation, shared by its files
  *
  *   delegation.c          the state machine: states, failure, failover,
  *                         deadlines, link reports, life cycle
  *   delegation_prepare.c  PREPARE: choose the target, read J, send the copy
+ *   delegation_hold.c     HOLD, WAIT: when the job may be sent, released
  *   delegation_run.c      ALLOC -> RUN -> RUNNING -> FINISH: the remote R,
  *                         job-exec's override, the output copy
  *   delegation_recover.c  RECOVER: a job delegated before a plugin reload
@@ -59,9 +60,11 @@ struct delegation {
 
     flux_future_t *f_J;  // the job as submitted
     flux_future_t *f_commit;
-    flux_future_t *f_exec;  // override start or finish
-    flux_watcher_t *deadline_w;
-    flux_watcher_t *retry_w;  // settle check, job-exec retries
+    flux_future_t *f_exec;             // override start or finish
+    struct delegation *settle_next;    // in env's settle queue
+    struct delegation **settle_pprev;  //   (NULL: not in it)
+    flux_watcher_t *deadline_w;        // while a deadline is armed
+    flux_watcher_t *retry_w;           // job-exec retries (from the first)
     int exec_tries;
     double exec_retry_since;
     bool exec_ready;  // job-exec runs the job: its guest namespace exists
@@ -93,6 +96,9 @@ void raise_held_exception (struct delegation *d);
 
 /* delegation_prepare.c: choose the target and send the copy */
 void prepare (struct delegation *d);
+
+/* delegation_hold.c: take 'd' out of the queue of delegations to decide */
+void settle_unlink (struct delegation *d);
 
 /* delegation_run.c */
 void take_R (struct delegation *d, json_t *remote_R);

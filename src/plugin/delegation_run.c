@@ -28,9 +28,40 @@
 
 /* ---- PENDING -> ALLOC -> RUN: take the remote R ---- */
 
+/* Ready the held job to run with the remote R: the scheduler is bypassed
+ * (delegation_sched() gives it R), job-exec runs it in test mode with
+ * override (this plugin starts and finishes it), and the "delegate"
+ * dependency goes, so the job enters SCHED at once.  The flag and the
+ * jobspec update are posted here rather than when the job is created:
+ * a job pending on the target, the common case, keeps two eventlog
+ * entries less in the job manager's memory.  Returns what failed, or NULL.
+ */
+static const char *ready_to_run (struct delegation *d)
+{
+    json_t *test;
+    int rc;
+
+    if (flux_jobtap_job_set_flag (d->env->p, d->id, "alloc-bypass") < 0)
+        return "cannot set the alloc-bypass flag";
+    if (!(test = delegate_exec_test_create ()))
+        return "cannot set exec test mode";
+    rc = flux_jobtap_jobspec_update_id_pack (d->env->p,
+                                             d->id,
+                                             "{s:O}",
+                                             "attributes.system.exec.test",
+                                             test);
+    json_decref (test);
+    if (rc < 0)
+        return "cannot set exec test mode";
+    if (flux_jobtap_dependency_remove (d->env->p, d->id, DELEGATION_DEPENDENCY) < 0)
+        return "cannot release the job";
+    return NULL;
+}
+
 void take_R (struct delegation *d, json_t *remote_R)
 {
     flux_error_t error;
+    const char *what;
 
     if (d->R || ended (d))
         return;
@@ -39,13 +70,13 @@ void take_R (struct delegation *d, json_t *remote_R)
         return;
     }
     set_state (d, D_ALLOC);
-    /* The job goes to SCHED at once, and delegation_sched() gives it R. */
-    if (flux_jobtap_dependency_remove (d->env->p, d->id, DELEGATION_DEPENDENCY) < 0)
+    if ((what = ready_to_run (d)))
         fail (d,
               "DelegationFailure",
               true,
-              "%s: cannot release the job: %s",
+              "%s: %s: %s",
               link_uri (d->link),
+              what,
               strerror (errno));
 }
 
@@ -103,14 +134,24 @@ int delegation_sched (struct delegation *d, flux_plugin_arg_t *args)
 
 /* ---- RUN -> RUNNING -> FINISH: drive job-exec's override ---- */
 
-/* Arm the retry timer for another try at job-exec, unless time ran out.
+static void retry_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
+{
+    advance (arg);
+}
+
+/* Arm the retry timer (made at the first retry) for another try at
+ * job-exec, unless time ran out.
  */
 static bool retry_later (struct delegation *d)
 {
-    double now = flux_reactor_now (flux_get_reactor (d->env->h));
+    flux_reactor_t *r = flux_get_reactor (d->env->h);
+    double now = flux_reactor_now (r);
     double delay = EXEC_RETRY_DELAY;
     double max;
 
+    if (!d->retry_w
+        && !(d->retry_w = flux_timer_watcher_create (r, 0., 0., retry_cb, d)))
+        return false;
     if (d->exec_tries++ == 0)
         d->exec_retry_since = now;
     else if (now - d->exec_retry_since > EXEC_RETRY_WINDOW)

@@ -145,17 +145,6 @@ json_t *delegate_exec_test_create (void)
                       DELEGATE_RUN_DURATION);
 }
 
-bool delegate_exec_test_present (json_t *jobspec)
-{
-    json_t *exec = json_object_get (system_attrs (jobspec), "exec");
-    json_t *test = json_object_get (exec, "test");
-    json_t *want = delegate_exec_test_create ();
-    bool same = json_equal (test, want);
-
-    json_decref (want);
-    return same;
-}
-
 json_t *delegate_source_R (json_t *remote_R, flux_error_t *errp)
 {
     json_t *R;

@@ -54,11 +54,6 @@ json_t *delegate_jobspec_remote (json_t *current,
  */
 json_t *delegate_exec_test_create (void);
 
-/* True if 'jobspec' already carries the exec test object of
- * delegate_exec_test_create().
- */
-bool delegate_exec_test_present (json_t *jobspec);
-
 /* Build the source job's R from the target's R: a copy with
  * execution.expiration set to 0 (no limit).
  * Return a new object, or NULL with 'errp' set.
