@@ -2,15 +2,55 @@
 #
 # lib.sh - shell functions the benchmarks share (sourced, not run)
 
-# child URI-VAR ID-VAR [SUBMIT-OPTIONS...]: start a 1-core child
-# instance, ready to run a job
+# child URI-VAR ID-VAR [SUBMIT-OPTIONS...]: start a child instance on
+# one core, ready to run a job.  With CHILD_CONF set, the child reads its
+# configuration from that file (see fake_cores) and has CHILD_CORES cores.
 child () {
     local _id _uri
-    _id=$(flux submit -n1 -c1 "${@:3}" flux start sleep inf)
+    _id=$(flux submit -n1 -c1 "${@:3}" flux start \
+        ${CHILD_CONF:+-o,--config-path="$CHILD_CONF"} sleep inf)
     _uri=$(flux uri --local --wait "$_id")
     until FLUX_URI=$_uri flux resource list -s free -no {ncores} 2>/dev/null |
-        grep -qx 1; do sleep 0.1; done
+        grep -qx "${CHILD_CORES:-1}"; do sleep 0.1; done
     eval "$1=\$_uri; $2=\$_id"
+}
+
+# fake_cores FILE N: write a configuration giving an instance N cores of
+# this host (not checked against the real ones), for jobs that only sleep
+fake_cores () {
+    cat >"$1" <<EOT
+[resource]
+noverify = true
+[[resource.config]]
+hosts = "$(hostname)"
+cores = "0-$(($2 - 1))"
+EOT
+}
+
+# stop_child ID: end the child instance that is job ID
+stop_child () {
+    flux cancel "$1" >/dev/null
+    flux job wait-event -t 60 "$1" clean >/dev/null
+}
+
+# source_start URI-VAR ID-VAR TARGET [SUBMIT-OPTIONS...]: a child (see
+# child) with the plugin ($plugin) loaded, whose link to the instance at
+# TARGET exists (one delegated job ran)
+source_start () {
+    child "$1" "$2" "${@:4}"
+    FLUX_URI=${!1} flux jobtap load "$plugin"
+    FLUX_URI=${!1} flux run --dependency=delegate:"$3" true
+}
+
+# median of the numbers on stdin
+median () {
+    sort -g | awk '{ v[NR] = $1 } END {
+        if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# col FILE N: the median of column N of FILE
+col () {
+    awk -v c="$2" '{ print $c }' "$1" | median
 }
 
 # wait_for COND SECONDS: until the shell condition COND holds; fail with a
