@@ -154,6 +154,8 @@ void prepare (struct delegation *d)
         return;
     set_state (d, D_PREPARE);
     deadline_arm (d, "no answer within %gs", d->env->link_timeout);
+    if (ended (d))
+        return;  // the deadline could not be armed
     if (flux_job_kvs_key (key, sizeof (key), d->id, "J") < 0
         || lookup_then (d, &d->f_J, NULL, key, J_cb) < 0)
         fail (d,
