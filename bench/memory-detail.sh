@@ -17,10 +17,10 @@
 #             after N more jobs are delegated and their remote jobs run
 #             "sleep inf"
 #
-# A block still allocated counts
-# for the job manager if its allocation stack has the job manager's thread
-# (mod_main of job-manager.c) or one of the plugin's link threads.  The
-# blocks a delegated job added there are split by that stack:
+# A block still allocated counts for the job manager if its allocation
+# stack has the job manager's thread (mod_main of job-manager.c) or one
+# of the plugin's link threads.  The blocks a delegated job added there
+# are split by that stack:
 #
 #   plugin state   under a function of delegate.so, not through one of
 #                  the calls below
