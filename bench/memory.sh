@@ -176,6 +176,7 @@ sample_running () {
     source_start S id "$B" "$ARENAS"
     read -r lh lj lk lc < <(grow "$S" 'all_started $S' sleep inf)
     FLUX_URI=$S flux cancel --all >/dev/null 2>&1
+    FLUX_URI=$S flux queue drain  # else S's end leaves their tasks behind
     stop_child "$id"
     source_start S id "$B" "$ARENAS"
     read -r dh dj dk dc < <(grow "$S" 'test "$(delegations $S running)" -eq "$N"' \
