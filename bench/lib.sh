@@ -42,6 +42,19 @@ source_start () {
     FLUX_URI=${!1} flux run --dependency=delegate:"$3" true
 }
 
+# delegations URI STATE: the delegations in STATE of the source at URI
+# (flux jobtap query)
+delegations () {
+    FLUX_URI=$1 flux jobtap query delegate.so | jq ".delegations.$2 // 0"
+}
+
+# last_started URI SECONDS: wait up to SECONDS for the start of the last
+# job submitted among those running at URI (jobs start in order)
+last_started () {
+    FLUX_URI=$1 flux job wait-event -t "$2" "$(FLUX_URI=$1 flux jobs -n -f run \
+        -o "{t_submit} {id}" | sort -g | tail -n1 | cut -d" " -f2)" start >/dev/null
+}
+
 # median of the numbers on stdin
 median () {
     sort -g | awk '{ v[NR] = $1 } END {

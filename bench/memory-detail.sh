@@ -85,7 +85,7 @@ wait_for 'test "$(flux jobs -n -f depend -o {id} | wc -l)" -eq "$N"' 600
 sleep 2
 snapshot s1
 flux submit --quiet --cc=1-"$N" --dependency=delegate:"$B" true
-wait_for 'test "$(flux jobtap query delegate.so | jq ".delegations.pending // 0")" -eq "$N"' 600
+wait_for 'test "$(delegations "$FLUX_URI" pending)" -eq "$N"' 600
 sleep 2
 snapshot s2
 
@@ -99,12 +99,11 @@ sleep 2
 snapshot s3
 flux submit --quiet --cc=1-"$N" sleep inf
 wait_for 'test "$(flux jobs -n -f run -o {id} | wc -l)" -eq $((N + 1))' 600  # and B
-last=$(flux jobs -n -f run -o "{t_submit} {id}" | sort -g | tail -n1 | cut -d" " -f2)
-flux job wait-event -t 600 "$last" start >/dev/null
+last_started "$FLUX_URI" 600
 sleep 2
 snapshot s4
 flux submit --quiet --cc=1-"$N" --dependency=delegate:"$B" sleep inf
-wait_for 'test "$(flux jobtap query delegate.so | jq ".delegations.running // 0")" -eq "$N"' 600
+wait_for 'test "$(delegations "$FLUX_URI" running)" -eq "$N"' 600
 sleep 2
 snapshot s5
 

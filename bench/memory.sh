@@ -129,17 +129,17 @@ count_state () {
     FLUX_URI=$1 flux jobs -n -f "$2" -o {id} | wc -l
 }
 
-# delegations URI STATE: the source's delegations in STATE (flux jobtap query)
-delegations () {
-    FLUX_URI=$1 flux jobtap query delegate.so | jq ".delegations.$2 // 0"
-}
-
 # all_started URI: N jobs of the instance at URI run, and the last one
 # submitted started (they start in order)
 all_started () {
-    test "$(count_state "$1" run)" -eq "$N" &&
-        FLUX_URI=$1 flux job wait-event -t 60 "$(FLUX_URI=$1 flux jobs -n -f run \
-            -o "{t_submit} {id}" | sort -g | tail -n1 | cut -d" " -f2)" start >/dev/null
+    test "$(count_state "$1" run)" -eq "$N" && last_started "$1" 60
+}
+
+# per_job LH LJ LK LC DH DJ DK DC: a sample's line (see sample_waiting)
+# from what grow printed for the local jobs and for the delegated ones
+per_job () {
+    echo "$(($2 / N)) $(($6 / N)) $(( ($5 - $1) / N )) $(( ($7 - $3) / N ))" \
+        "$(( ($8 - $4) / N ))"
 }
 
 ARENAS=--env=GLIBC_TUNABLES=glibc.malloc.arena_max=64
@@ -165,8 +165,7 @@ sample_waiting () {
     FLUX_URI=$B flux queue drain
     FLUX_URI=$B flux job purge --force --num-limit=0 >/dev/null
     stop_child "$id"
-    echo "$((lj / N)) $((dj / N)) $(( (dh - lh) / N )) $(( (dk - lk) / N ))" \
-        "$(( (dc - lc) / N ))"
+    per_job "$lh" "$lj" "$lk" "$lc" "$dh" "$dj" "$dk" "$dc"
 }
 
 # One sample of the running state (see the top), printed as above;
@@ -185,8 +184,7 @@ sample_running () {
     FLUX_URI=$S flux queue drain
     FLUX_URI=$B flux job purge --force --num-limit=0 >/dev/null
     stop_child "$id"
-    echo "$((lj / N)) $((dj / N)) $(( (dh - lh) / N )) $(( (dk - lk) / N ))" \
-        "$(( (dc - lc) / N ))"
+    per_job "$lh" "$lj" "$lk" "$lc" "$dh" "$dj" "$dk" "$dc"
 }
 
 kib () { awk '{ printf "%.1f", $1 / 1024 }'; }
