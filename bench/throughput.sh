@@ -12,21 +12,28 @@
 #
 # Throughput: each run times two batches of N trivial jobs ("true"),
 # each from the first submission until the queue is drained: directly to
-# B, then delegated to B through a source.  Each batch has a fresh B (and
-# source): B's CPU per job grows with what it ran before (from 30 to 36
-# ms over 3200 jobs, purged as they went), which would favour whichever
-# way runs first.  The clients (submit, drain, run) run off B's CPU, with
-# the source: else, in the delegated batch, they took B's CPU while the
-# source held the other.  Also printed: B's CPU time per job (its
-# broker's threads and the job shells), the cost delegation adds on the
-# target, and the KVS root versions B made per job (one per commit it
-# applied).  Medians of RUNS runs.
+# B, and delegated to B through a source (odd runs direct first, even
+# runs delegated first).  Each batch has a fresh B (and source): B's CPU
+# per job grows with what it ran before (from 30 to 36 ms over 3200
+# jobs, purged as they went), which would favour whichever way runs
+# second.  The clients (submit, drain, run) run off B's CPU, with the
+# source: else, in the delegated batch, they took B's CPU while the
+# source held the other.  Medians of RUNS runs.  Also printed:
+#   - B's CPU time per job (its broker's threads and the job shells),
+#     and the KVS root versions B made per job (one per commit it
+#     applied);
+#   - the source's CPU time per job, and the messages per job between
+#     B and the source (the plugin's link: requests and responses, as
+#     B's local connector counts them);
+#   - what delegation adds to B's CPU per job, thread by thread (B's
+#     modules each run in a thread named after them; "flux-broker-0"
+#     is the broker's own, which routes every message).
 #
 # Latency: L jobs one after the other (flux run), directly and delegated;
 # the median of t_inactive - t_submit as flux jobs reports it.
 #
 # Only public tools: flux (start, submit, run, jobs, queue, cancel, job,
-# jobtap, module stats), taskset, jq, bc, getconf.
+# jobtap, module stats), taskset, jq, bc, getconf, join; /proc.
 
 set -e
 plugin=$(realpath "${1:?usage: throughput.sh DELEGATE_SO [N] [RUNS] [L]}")
@@ -67,26 +74,63 @@ kvs_versions () {
     FLUX_URI=$B flux module stats kvs | jq '.namespace.primary["store revision"]'
 }
 
-# run_batch URI [SUBMIT-OPTIONS...]: submit N jobs to the instance at URI,
-# wait until its queue is drained, print the seconds that took, and B's
-# CPU milliseconds and KVS root versions per job; then purge the jobs
-# from it and from B
+# threads URI: "NAME TICKS" for the threads of the broker at URI by name
+# (its modules' threads are named after them; threads of one name are
+# summed), and "job-shells" for the processes it started and reaped
+threads () {
+    local pid t
+    pid=$(FLUX_URI=$1 flux getattr broker.pid)
+    for t in /proc/"$pid"/task/*; do
+        echo "$(tr ' ' _ <"$t"/comm) $(awk '{ print $14 + $15 }' "$t"/stat)"
+    done | awk '{ n[$1] += $2 } END { for (k in n) print k, n[k] }'
+    echo "job-shells $(awk '{ print $16 + $17 }' /proc/"$pid"/stat)"
+}
+
+# messages: the messages between B and the source's broker so far (the
+# plugin's link: requests and responses), as B's local connector counts them
+messages () {
+    FLUX_URI=$B flux module stats connector-local | jq --argjson pid \
+        "$(FLUX_URI=$A2 flux getattr broker.pid)" \
+        '[.server.clients[] | select(.pid == $pid) | .txcount + .rxcount] | add // 0'
+}
+
+# run_batch URI OUT [SUBMIT-OPTIONS...]: submit N jobs to the instance at
+# URI, wait until its queue is drained, print the seconds that took, B's
+# CPU milliseconds and KVS root versions per job, and for a source (URI
+# is not B) its CPU milliseconds and its messages with B per job; write
+# B's CPU milliseconds per job by thread to OUT; then purge the jobs from
+# the instance and from B
 run_batch () {
-    local uri=$1 t0 t1 c0 c1 v0 v1
-    shift
+    local uri=$1 out=$2 t0 t1 c0 c1 v0 v1 s0 s1 m0 m1 extra="- -"
+    shift 2
+    threads "$B" >"$out.0"
     c0=$(cpu_ticks "$B")
     v0=$(kvs_versions)
+    test "$uri" = "$B" || { s0=$(cpu_ticks "$uri"); m0=$(messages); }
     t0=$(now)
     FLUX_URI=$uri client flux submit --quiet --cc=1-"$N" "$@" true
     FLUX_URI=$uri client flux queue drain
     t1=$(now)
+    threads "$B" >"$out.1"
     c1=$(cpu_ticks "$B")
     v1=$(kvs_versions)
+    if test "$uri" != "$B"; then
+        s1=$(cpu_ticks "$uri")
+        m1=$(messages)
+        extra="$(ms_per_job "$s0" "$s1") $(echo "($m1 - $m0) / $N" | bc -l)"
+    fi
     FLUX_URI=$uri flux job purge --force --num-limit=0 >/dev/null
     FLUX_URI=$B flux job purge --force --num-limit=0 >/dev/null
-    echo "$(echo "$t1 - $t0" | bc -l)" \
-        "$(echo "($c1 - $c0) * 1000 / $(getconf CLK_TCK) / $N" | bc -l)" \
-        "$(echo "($v1 - $v0) / $N" | bc -l)"
+    join <(sort "$out.0") <(sort "$out.1") |
+        while read -r name a b; do echo "$name $(ms_per_job "$a" "$b")"; done >"$out"
+    rm -f "$out.0" "$out.1"
+    echo "$(echo "$t1 - $t0" | bc -l)" "$(ms_per_job "$c0" "$c1")" \
+        "$(echo "($v1 - $v0) / $N" | bc -l)" "$extra"
+}
+
+# ms_per_job TICKS0 TICKS1: CPU milliseconds per job between two readings
+ms_per_job () {
+    echo "($2 - $1) * 1000 / $(getconf CLK_TCK) / $N" | bc -l
 }
 
 # latency URI [SUBMIT-OPTIONS...]: median ms of L jobs run one at a time
@@ -99,43 +143,58 @@ latency () {
     FLUX_URI=$uri flux job purge --force --num-limit=0 >/dev/null
 }
 
-child B B_ID
-
 echo "N=$N trivial jobs, $RUNS runs, L=$L for latency;" \
     "target: a 1-core child instance; $(nproc) cores"
 
-printf "%-4s %12s %12s %14s %14s %8s %8s\n" run direct_s delegated_s \
-    direct_B_ms/job deleg_B_ms/job dir_kvs del_kvs
-runs=$(mktemp)
-: >"$runs"
-stop_child "$B_ID"
+printf "%-4s %12s %12s %14s %14s %8s %8s %13s %9s\n" run direct_s delegated_s \
+    direct_B_ms/job deleg_B_ms/job dir_kvs del_kvs source_ms/job msgs/job
+work=$(mktemp -d)
+: >"$work/runs"
 for r in $(seq 1 "$RUNS"); do
-    child B B_ID
-    read -r ds dc dv < <(run_batch "$B")
-    stop_child "$B_ID"
-    child B B_ID
-    source_start A2 id2 "$B"
-    read -r gs gc gv < <(run_batch "$A2" --dependency=delegate:"$B")
-    test "$r" -eq 1 && cpus="target B $(taskset -pc "$(FLUX_URI=$B flux getattr broker.pid)" |
-        sed 's/.*: //'), source $(taskset -pc "$(FLUX_URI=$A2 flux getattr broker.pid)" |
-        sed 's/.*: //')"
-    stop_child "$id2"
-    stop_child "$B_ID"
-    echo "$ds $gs $dc $gc $dv $gv" >>"$runs"
-    printf "%-4s %12.3f %12.3f %14.2f %14.2f %8.2f %8.2f\n" \
-        "$r" "$ds" "$gs" "$dc" "$gc" "$dv" "$gv"
+    # odd runs direct first, even runs delegated first: neither way
+    # gains from what the machine does at a given time
+    for way in $(if test $((r % 2)) = 1; then echo direct delegated; else echo delegated direct; fi); do
+        child B B_ID
+        if test "$way" = direct; then
+            read -r ds dc dv _ < <(run_batch "$B" "$work/direct.$r")
+        else
+            source_start A2 id2 "$B"
+            read -r gs gc gv sc gm < <(run_batch "$A2" "$work/delegated.$r" \
+                --dependency=delegate:"$B")
+            test "$r" -eq 1 && cpus="target B $(taskset -pc "$(FLUX_URI=$B flux getattr broker.pid)" |
+                sed 's/.*: //'), source $(taskset -pc "$(FLUX_URI=$A2 flux getattr broker.pid)" |
+                sed 's/.*: //')"
+            stop_child "$id2"
+        fi
+        stop_child "$B_ID"
+    done
+    echo "$ds $gs $dc $gc $dv $gv $sc $gm" >>"$work/runs"
+    printf "%-4s %12.3f %12.3f %14.2f %14.2f %8.2f %8.2f %13.2f %9.2f\n" \
+        "$r" "$ds" "$gs" "$dc" "$gc" "$dv" "$gv" "$sc" "$gm"
+    join "$work/direct.$r" "$work/delegated.$r" |
+        awk -v r="$r" '{ printf "%s %s %.4f\n", r, $1, $3 - $2 }' >>"$work/added"
 done
 echo "CPUs: $cpus"
-ds=$(col "$runs" 1)
-gs=$(col "$runs" 2)
+ds=$(col "$work/runs" 1)
+gs=$(col "$work/runs" 2)
 echo "throughput (median): direct $(echo "$N / $ds" | bc -l | xargs printf %.1f)" \
     "jobs/s, delegated $(echo "$N / $gs" | bc -l | xargs printf %.1f) jobs/s," \
     "ratio $(echo "$ds / $gs" | bc -l | xargs printf %.3f)" \
-    "(per run: $(awk '{ printf "%s%.3f", (NR > 1 ? " " : ""), $1 / $2 }' "$runs"))"
-echo "target B per job (median): CPU direct $(col "$runs" 3 | xargs printf %.2f) ms," \
-    "delegated $(col "$runs" 4 | xargs printf %.2f) ms; KVS root versions" \
-    "direct $(col "$runs" 5 | xargs printf %.2f), delegated $(col "$runs" 6 | xargs printf %.2f)"
-rm -f "$runs"
+    "(per run: $(awk '{ printf "%s%.3f", (NR > 1 ? " " : ""), $1 / $2 }' "$work/runs"))"
+echo "target B per job (median): CPU direct $(col "$work/runs" 3 | xargs printf %.2f) ms," \
+    "delegated $(col "$work/runs" 4 | xargs printf %.2f) ms; KVS root versions" \
+    "direct $(col "$work/runs" 5 | xargs printf %.2f), delegated $(col "$work/runs" 6 | xargs printf %.2f)"
+echo "source per delegated job (median): CPU $(col "$work/runs" 7 | xargs printf %.2f) ms," \
+    "$(col "$work/runs" 8 | xargs printf %.2f) messages with B"
+# B's CPU that delegation adds per job, by thread: the median over runs
+# of (delegated - direct), for the threads where it reaches 0.05 ms
+printf "B's CPU added per delegated job, by thread (median of the runs' differences):"
+for name in $(awk '{ print $2 }' "$work/added" | sort -u); do
+    awk -v n="$name" '$2 == n { print $3 }' "$work/added" | median |
+        awk -v n="$name" '$1 >= 0.05 || $1 <= -0.05 { printf " %s %+.2f ms", n, $1 }'
+done
+echo
+rm -rf "$work"
 
 child B B_ID
 source_start A2 id2 "$B"
