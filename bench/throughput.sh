@@ -151,8 +151,8 @@ printf "%-4s %12s %12s %14s %14s %8s %8s %13s %9s\n" run direct_s delegated_s \
 work=$(mktemp -d)
 : >"$work/runs"
 for r in $(seq 1 "$RUNS"); do
-    # odd runs direct first, even runs delegated first: neither way
-    # gains from what the machine does at a given time
+    # odd runs direct first, even runs delegated first, so that a drift
+    # of the machine's speed over a run favours neither way
     for way in $(if test $((r % 2)) = 1; then echo direct delegated; else echo delegated direct; fi); do
         child B B_ID
         if test "$way" = direct; then
