@@ -460,7 +460,7 @@ void delegation_destroy (struct delegation *d)
             d->env->waiting--;
         drop (d, NULL);
         settle_unlink (d);
-        flux_watcher_destroy (d->deadline_w);
+        deadline_stop (d);
         flux_watcher_destroy (d->retry_w);
         flux_future_destroy (d->f_J);
         flux_future_destroy (d->f_commit);
@@ -472,7 +472,6 @@ void delegation_destroy (struct delegation *d)
         free (d->recovered);
         route_destroy (d->route);
         free (d->label);
-        free (d->deadline_why);
         free (d->exc_type);
         free (d->exc_note);
         free (d);
