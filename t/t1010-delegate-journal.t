@@ -125,6 +125,34 @@ test_expect_success 'as for a local job, the output can be read once the job sta
     test "$(echo "$shown <= $started" | bc)" = 1 &&
     test "$(on $J flux job attach $id)" = hello
 '
+# Lookups of KEY in namespace NS in a kvs trace (flux module trace -f)
+lookups () {
+    jq -c "select(.key? == \"$2\" and .namespace? == \"$3\")" "$1" | wc -l
+}
+test_expect_success 'output whose streams all ended is not read again from the copy' '
+    on $B flux module trace -f -t request -T "kvs.lookup*" kvs >trace.out &
+    tracer=$! &&
+    test_when_finished "kill $tracer 2>/dev/null || :" &&
+    sleep 0.5 &&
+    id=$(on $J flux submit --dependency=delegate:$B echo hello) &&
+    wait_event $J $id clean &&
+    test "$(on $J flux job attach $id)" = hello &&
+    rid=$(remote_jobid $J $id) &&
+    wait_event $B $rid clean &&
+    copy=$(on $B flux job id --to=kvs $rid).guest.output &&
+    sleep 0.5 &&
+    sed -n "/^{/,/^}/p" trace.out >before.json &&
+    on $B flux kvs get $copy >/dev/null &&
+    sleep 0.5 &&
+    kill $tracer &&
+    sed -n "/^{/,/^}/p" trace.out >after.json &&
+    watched=$(lookups before.json output job-$rid) &&
+    echo "lookups: output in job-$rid $watched; $copy $(lookups before.json $copy primary)," \
+        "then $(lookups after.json $copy primary) with one of the test" &&
+    test "$watched" -ge 1 &&
+    test "$(lookups before.json $copy primary)" -eq 0 &&
+    test "$(lookups after.json $copy primary)" -eq 1
+'
 test_expect_success 'the running remote output is watched in its guest namespace, not by job-info' '
     test_when_finished "on \$J flux cancel --all; on \$B flux cancel --all" &&
     id=$(on $B flux submit sh -c "echo hi; sleep 60") &&

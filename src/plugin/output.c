@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "output.h"
+#include "outcount.h"
 
 struct output {
     flux_t *h;
@@ -22,20 +23,19 @@ struct output {
 
     json_t *pending;  // entries (strings) not yet committed
     flux_future_t *f_commit;
-    bool started;      // the source guest namespace exists
-    bool shell_init;   // posted (with the header)
-    bool header_sent;  // in the commit in flight
-    bool header_done;  // committed: flux job attach finds the output
-    bool ended;        // no more entries will come
-    int streams;       // stdout + stderr of all tasks, from the header
-    int eofs;          // EOFs seen
-    bool complete;     // reported
+    bool started;           // the source guest namespace exists
+    bool shell_init;        // posted (with the header)
+    bool header_sent;       // in the commit in flight
+    bool header_done;       // committed: flux job attach finds the output
+    bool ended;             // no more entries will come
+    struct outcount count;  // the streams, and those ended
+    bool complete;          // reported
 };
 
 bool output_complete (struct output *o)
 {
-    return (o->ended || (o->streams > 0 && o->eofs >= o->streams))
-           && json_array_size (o->pending) == 0 && !o->f_commit;
+    return (o->ended || outcount_ended (&o->count)) && json_array_size (o->pending) == 0
+           && !o->f_commit;
 }
 
 static void check_complete (struct output *o)
@@ -45,33 +45,6 @@ static void check_complete (struct output *o)
         if (o->cb)
             o->cb (o->cb_arg);
     }
-}
-
-/* Count the streams from the header, and the EOFs from data entries.
- */
-static void scan (struct output *o, const char *entry)
-{
-    json_t *e = json_loads (entry, JSON_DISABLE_EOF_CHECK, NULL);
-    const char *name = NULL;
-    int out = 0, err = 0, eof = 0;
-
-    if (json_unpack (e, "{s:s}", "name", &name) == 0) {
-        if (!strcmp (name, "header")
-            && json_unpack (e,
-                            "{s:{s:{s?i s?i}}}",
-                            "context",
-                            "count",
-                            "stdout",
-                            &out,
-                            "stderr",
-                            &err)
-                   == 0)
-            o->streams = out + err;
-        else if (!strcmp (name, "data")
-                 && json_unpack (e, "{s:{s?b}}", "context", "eof", &eof) == 0 && eof)
-            o->eofs++;
-    }
-    json_decref (e);
 }
 
 /* Eventlog entries are lines: RFC 18. */
@@ -188,7 +161,7 @@ int output_add (struct output *o, const char *entry)
 {
     if (o->ended || o->complete)
         return 0;  // the source job may be finishing: its namespace goes
-    scan (o, entry);
+    outcount_entry (&o->count, entry);
     if (json_array_append_new (o->pending, json_string (entry)) < 0)
         return -1;
     flush (o);

@@ -12,6 +12,7 @@
 #define DELEGATE_RJOB_IMPL_H
 
 #include "rjob.h"
+#include "outcount.h"
 
 /* A watch of one of the remote job's eventlogs: "eventlog" through
  * job-info (rjob_follow.c), the output through kvs-watch (rjob_output.c).
@@ -42,8 +43,9 @@ struct rjob {
     flux_future_t *f_R;
     flux_future_t *f_cancel;
     flux_future_t *f_kill;
-    struct rwatch events;  // the job eventlog, where the journal is not read
-    struct rwatch output;  // guest.output, from the remote "start"
+    struct rwatch events;      // the job eventlog, where the journal is not read
+    struct rwatch output;      // guest.output, from the remote "start"
+    struct outcount outcount;  // of the output read by the current watch
 
     bool journaled;  // the journal, since it (re)started, brings its events
     bool inactive;   // "clean" seen

@@ -15,7 +15,9 @@
  *             ENOTSUP), or the job's "clean" came first, or the job had
  *             ended when following began: one lookup of
  *             job.<id>.guest.output, whose entries past those reported
- *             are taken.
+ *             are taken; none if the watch had already brought the
+ *             end of every stream (outcount.h), as it does for a job
+ *             whose shell ended normally: the copy stops there anyway.
  *
  * That is what job-info's eventlog watch does for a guest path, less its
  * reads of the main eventlog and its watch of the primary copy, which
@@ -46,6 +48,7 @@ static int take_lines (struct rjob *job, struct link *l, const char *s)
         return -1;
     for (line = strtok_r (copy, "\n", &saveptr); line;
          line = strtok_r (NULL, "\n", &saveptr)) {
+        outcount_entry (&job->outcount, line);
         if (w->consumed++ >= w->skip) {
             w->skip++;
             link_report (l, LINK_OUTPUT, job->srcid, job->remote_id, NULL, line);
@@ -97,7 +100,9 @@ static void watch_cb (flux_future_t *f, void *arg)
 
     if (flux_kvs_lookup_get (f, &s) < 0) {
         job->output.f = NULL;
-        if (errno == ENOTSUP)  // the namespace is gone: read its copy
+        if (errno == ENOTSUP && outcount_ended (&job->outcount))
+            output_ended (job, l, "");  // the namespace is gone, all seen
+        else if (errno == ENOTSUP)      // gone before all was seen: the copy
             output_lookup (job, l);
         else
             output_ended (job, l, future_strerror (f, errno));
@@ -122,6 +127,7 @@ static void output_start (struct rjob *job,
     struct rwatch *w = &job->output;
 
     w->consumed = 0;
+    memset (&job->outcount, 0, sizeof (job->outcount));
     w->final = !(flags & FLUX_KVS_WATCH);
     if (!(w->f = flux_kvs_lookup (link_handle (l), ns, flags, key))
         || flux_future_aux_set (w->f, "link", l, NULL) < 0
@@ -164,7 +170,10 @@ void rjob_output_ended (struct rjob *job, struct link *l)
     if (!w->started || w->done || (w->f && w->final))
         return;
     output_stop (job);
-    output_lookup (job, l);
+    if (outcount_ended (&job->outcount))
+        output_ended (job, l, "");
+    else
+        output_lookup (job, l);
 }
 
 // vi:ts=4 sw=4 expandtab
