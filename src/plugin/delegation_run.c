@@ -190,6 +190,8 @@ static void exec_cb (flux_future_t *f, void *arg)
     if (rc < 0 && exec_not_ready (d, errnum) && retry_later (d))
         return;
     d->exec_tries = 0;
+    flux_watcher_destroy (d->retry_w);  // made again at the next retry
+    d->retry_w = NULL;
     if (d->state == D_RUN) {
         if (rc == 0) {
             set_state (d, D_RUNNING);

@@ -52,12 +52,12 @@ static const char *journal_events[] = {"alloc",
 
 #define JOURNAL_NEVENTS (sizeof (journal_events) / sizeof (journal_events[0]))
 
-bool journal_carries (const char *name)
+int journal_event_index (const char *name)
 {
     for (size_t i = 0; i < JOURNAL_NEVENTS; i++)
         if (!strcmp (name, journal_events[i]))
-            return true;
-    return false;
+            return (int)i;
+    return -1;
 }
 
 void journal_start (struct journal *j, flux_t *h)

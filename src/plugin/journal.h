@@ -52,9 +52,10 @@ void journal_stop (struct journal *j);
 
 enum journal_state journal_state (struct journal *j);
 
-/* True if entries named 'name' come by the journal.
+/* The index of 'name' among the events the journal brings, or -1 if
+ * entries so named do not come by it.
  */
-bool journal_carries (const char *name);
+int journal_event_index (const char *name);
 
 #endif /* !DELEGATE_JOURNAL_H */
 

@@ -40,7 +40,7 @@ static void rjob_destroy (struct rjob *job)
         rjob_futures_destroy (job);
         free (job->jobspec);
         free (job->cancel_reason);
-        json_decref (job->reported);
+        free (job->reported);
         free (job);
     }
 }

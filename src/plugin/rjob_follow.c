@@ -78,18 +78,21 @@ static void lookup_R (struct rjob *job, struct link *l)
  */
 static bool first_time (struct rjob *job, json_t *entry, const char *name)
 {
-    char key[128];
+    struct reported_entry seen = {.event = journal_event_index (name)};
+    struct reported_entry *v;
     double t = 0.;
 
-    if (!journal_carries (name))
+    if (seen.event < 0)
         return true;
     (void)json_unpack (entry, "{s:F}", "timestamp", &t);
-    snprintf (key, sizeof (key), "%s %.6f", name, t);
-    if (json_object_get (job->reported, key))
-        return false;
-    if (!job->reported)
-        job->reported = json_object ();
-    (void)json_object_set_new (job->reported, key, json_true ());
+    seen.usec = (int64_t)(t * 1e6 + 0.5);  // timestamps are positive
+    for (int i = 0; i < job->nreported; i++)
+        if (job->reported[i].event == seen.event && job->reported[i].usec == seen.usec)
+            return false;
+    if ((v = realloc (job->reported, (job->nreported + 1) * sizeof (*v)))) {
+        job->reported = v;
+        job->reported[job->nreported++] = seen;
+    }
     return true;
 }
 

@@ -11,6 +11,8 @@
 #ifndef DELEGATE_RJOB_IMPL_H
 #define DELEGATE_RJOB_IMPL_H
 
+#include <stdint.h>
+
 #include "rjob.h"
 #include "outcount.h"
 
@@ -27,6 +29,14 @@ struct rwatch {
     bool started;
     bool done;   // the eventlog ended (job inactive)
     bool final;  // output: f reads the copy in the primary namespace
+};
+
+/* An entry that matters, reported: which event (journal_event_index)
+ * and when (its timestamp in microseconds).
+ */
+struct reported_entry {
+    int64_t usec;
+    int event;
 };
 
 struct rjob {
@@ -54,7 +64,8 @@ struct rjob {
     bool released;   // urgency set
     bool dropped;
     char *cancel_reason;
-    json_t *reported;  // entries that matter, reported (a set)
+    struct reported_entry *reported;  // entries that matter, reported
+    int nreported;
 };
 
 /* rjob.c */
