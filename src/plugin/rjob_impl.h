@@ -91,7 +91,8 @@ void follow_stop (struct rjob_list *list);
  */
 void rjob_output_start (struct rjob *job, struct link *l);
 /* The job is inactive ("clean"): its output is complete in the primary
- * namespace; read it there unless that is under way.
+ * namespace; read it there unless that is under way or the watch
+ * brought the end of every stream.
  */
 void rjob_output_ended (struct rjob *job, struct link *l);
 
