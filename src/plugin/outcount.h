@@ -5,9 +5,10 @@
  * The output eventlog of a job starts with a "header" whose context
  * counts the streams: "count": {"stdout": N, "stderr": M}, one of each
  * per task.  Each stream ends with a "data" entry whose context has
- * "eof": true.  Once every stream counted in the header has ended, no
- * more output comes: the shell writes nothing that matters to the copy
- * after that (output.h stops copying there).
+ * "eof": true.  Once every stream counted in the header has ended, the
+ * job's standard output and error are whole: the source's copy is
+ * complete there (output.h), and what the shell may still append (a
+ * "log" entry) is not waited for.
  *
  * Both the source's copy (output.c) and the link's reader of the remote
  * eventlog (rjob_output.c) count the entries they see this way.
