@@ -191,11 +191,12 @@ kib () { awk '{ printf "%.1f", $1 / 1024 }'; }
 
 # report STATE FILE: the medians of the samples in FILE
 report () {
+    local added
+    added=$(awk '{ print $2 - $1 }' "$2" | sort -g)  # delegated - local
     echo "$1: memory per job in flight, median of $MEM_RUNS:" \
         "job manager arena: local $(col "$2" 1 | kib) KiB, delegated $(col "$2" 2 | kib) KiB," \
-        "delegation adds $(awk '{ print $2 - $1 }' "$2" | median | kib) KiB" \
-        "(range $(awk '{ print $2 - $1 }' "$2" | sort -g | head -1 | kib) to" \
-        "$(awk '{ print $2 - $1 }' "$2" | sort -g | tail -1 | kib));" \
+        "delegation adds $(median <<<"$added" | kib) KiB" \
+        "(range $(head -n1 <<<"$added" | kib) to $(tail -n1 <<<"$added" | kib));" \
         "whole broker heap $(col "$2" 3 | kib) KiB, KVS content $(col "$2" 4 | kib) KiB," \
         "KVS cache $(col "$2" 5 | kib) KiB more"
 }
