@@ -50,11 +50,16 @@ fi
 
 now () { date +%s.%N; }
 
+# cpus_of URI: the CPUs the broker at URI may run on (taskset's list)
+cpus_of () {
+    taskset -pc "$(FLUX_URI=$1 flux getattr broker.pid)" | sed 's/.*: //'
+}
+
 # client CMD...: run CMD (a client of the instances: submit, drain, run)
 # off B's CPU, where the source runs, as a user would on another machine
 client () {
     local b
-    b=$(taskset -pc "$(FLUX_URI=$B flux getattr broker.pid)" | sed 's/.*: //')
+    b=$(cpus_of "$B")
     if test "$b" -eq "$b" 2>/dev/null && test "$(nproc)" -gt 1; then
         taskset -c "$(seq 0 $(($(nproc) - 1)) | grep -vx "$b" | paste -sd,)" "$@"
     else
@@ -161,9 +166,7 @@ for r in $(seq 1 "$RUNS"); do
             source_start A2 id2 "$B"
             read -r gs gc gv sc gm < <(run_batch "$A2" "$work/delegated.$r" \
                 --dependency=delegate:"$B")
-            test "$r" -eq 1 && cpus="target B $(taskset -pc "$(FLUX_URI=$B flux getattr broker.pid)" |
-                sed 's/.*: //'), source $(taskset -pc "$(FLUX_URI=$A2 flux getattr broker.pid)" |
-                sed 's/.*: //')"
+            test "$r" -eq 1 && cpus="target B $(cpus_of "$B"), source $(cpus_of "$A2")"
             stop_child "$id2"
         fi
         stop_child "$B_ID"
