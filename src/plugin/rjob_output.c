@@ -92,6 +92,17 @@ static void lookup_cb (flux_future_t *f, void *arg)
     flux_future_destroy (f);
 }
 
+/* The job ended: its output is whole if the watch brought the end of
+ * every stream, else read its copy in the primary namespace.
+ */
+static void output_after_end (struct rjob *job, struct link *l)
+{
+    if (outcount_ended (&job->outcount))
+        output_ended (job, l, "");
+    else
+        output_lookup (job, l);
+}
+
 static void watch_cb (flux_future_t *f, void *arg)
 {
     struct rjob *job = arg;
@@ -100,10 +111,8 @@ static void watch_cb (flux_future_t *f, void *arg)
 
     if (flux_kvs_lookup_get (f, &s) < 0) {
         job->output.f = NULL;
-        if (errno == ENOTSUP && outcount_ended (&job->outcount))
-            output_ended (job, l, "");  // the namespace is gone, all seen
-        else if (errno == ENOTSUP)      // gone before all was seen: the copy
-            output_lookup (job, l);
+        if (errno == ENOTSUP)  // the namespace is gone
+            output_after_end (job, l);
         else
             output_ended (job, l, future_strerror (f, errno));
         flux_future_destroy (f);
@@ -170,10 +179,7 @@ void rjob_output_ended (struct rjob *job, struct link *l)
     if (!w->started || w->done || (w->f && w->final))
         return;
     output_stop (job);
-    if (outcount_ended (&job->outcount))
-        output_ended (job, l, "");
-    else
-        output_lookup (job, l);
+    output_after_end (job, l);
 }
 
 // vi:ts=4 sw=4 expandtab
