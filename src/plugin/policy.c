@@ -200,8 +200,10 @@ int policy_choose (const struct policy_input *in, flux_error_t *errp)
         (void)errfmt (errp, "every target left is at its max-jobs");
         return POLICY_WAIT;
     }
-    if (i < 0)
-        return errfmt (errp, "every target has been tried");
+    if (i < 0) {
+        (void)errfmt (errp, "every target has been tried");
+        return POLICY_EXHAUSTED;
+    }
     return i;
 }
 

@@ -51,10 +51,12 @@ struct policy_input {
 };
 
 #define POLICY_WAIT (-2)
+#define POLICY_EXHAUSTED (-3)
 
-/* Return the index of the chosen target, -1 with 'errp' set (no target
- * left, assign:N out of range, no target can hold the job), or
- * POLICY_WAIT with 'errp' set if the targets left are all full.
+/* Return the index of the chosen target; or, with 'errp' set:
+ * POLICY_EXHAUSTED if every target has been tried, POLICY_WAIT if the
+ * targets left are all full, -1 for any other failure (no target
+ * configured, assign:N out of range, no target can hold the job).
  */
 int policy_choose (const struct policy_input *in, flux_error_t *errp);
 
