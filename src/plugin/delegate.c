@@ -3,6 +3,7 @@
 /* delegate.c - jobtap plugin: run a job on another Flux instance
  *
  *   flux jobtap load /path/to/delegate.so [link-timeout=DURATION]
+ *                                         [link-idle=DURATION]
  *                                         [metrics-interval=DURATION]
  *                                         [only-configured=true|false]
  *                                         [journal=true|false]
@@ -44,6 +45,8 @@
  * type of the remote job's exception (see delegation.c).
  *
  * Nothing here blocks: remote traffic runs on each link's own thread.
+ * This file is the glue only: the delegations (delegation.h) reach the
+ * job manager through host_jobtap.c, the targets through link_thread.c.
  */
 
 #if HAVE_CONFIG_H
@@ -59,20 +62,27 @@
 #include <flux/jobtap.h>
 
 #include "delegation.h"
-#include "jobspec.h"
+#include "host_jobtap.h"
+#include "link_thread.h"
 #include "options.h"
 #include "request.h"
-#include "targets.h"
 #include "value.h"
 
 #define DEFAULT_LINK_TIMEOUT 10.
+#define DEFAULT_LINK_IDLE 60.
 #define DEFAULT_METRICS_INTERVAL 2.
 #define AUX_NAME "delegate::delegation"
 #define CTX_NAME "delegate::ctx"
 
 struct delegate_ctx {
-    struct delegation_env env;
+    flux_plugin_t *p;
+    flux_t *h;
+    struct host host;
+    struct delegation_env *env;
     struct targets *targets;
+    json_t *origin;  // of the copies: this instance
+    double link_timeout;
+    double link_idle;
     double metrics_interval;
     int only_configured;  // 1, 0, or -1: as access.allow-guest-user
     bool multi_user;      // access.allow-guest-user
@@ -130,7 +140,7 @@ static int recover_job (flux_plugin_t *p,
     snprintf (error.text, sizeof (error.text), "the target is not a string");
     if (!json_is_string (value)
         || !(route = route_create (json_string_value (value), &error))
-        || !(d = delegation_create (&ctx->env, id, userid, urgency, route))) {
+        || !(d = delegation_create (ctx->env, id, userid, urgency, route))) {
         route_destroy (route);
         return flux_jobtap_raise_exception (p,
                                             FLUX_JOBTAP_CURRENT_JOB,
@@ -195,13 +205,19 @@ static int create_cb (flux_plugin_t *p,
         return recover_job (p, ctx, id, userid, urgency, value);
     if (!(route = request_route (ctx, value, userid, &error)))
         return flux_jobtap_reject_job (p, args, "delegate: %s", error.text);
-    if (!(d = delegation_create (&ctx->env, id, userid, urgency, route))
-        || flux_jobtap_job_aux_set (p,
-                                    FLUX_JOBTAP_CURRENT_JOB,
-                                    AUX_NAME,
-                                    d,
-                                    (flux_free_f)delegation_destroy)
-               < 0)
+    if (!(d = delegation_create (ctx->env, id, userid, urgency, route))) {
+        route_destroy (route);
+        return flux_jobtap_reject_job (p,
+                                       args,
+                                       "delegate: cannot set up delegation: %s",
+                                       strerror (errno));
+    }
+    if (flux_jobtap_job_aux_set (p,
+                                 FLUX_JOBTAP_CURRENT_JOB,
+                                 AUX_NAME,
+                                 d,
+                                 (flux_free_f)delegation_destroy)
+        < 0)
         return flux_jobtap_reject_job (p,
                                        args,
                                        "delegate: cannot set up delegation: %s",
@@ -334,7 +350,11 @@ static int sched_cb (flux_plugin_t *p,
                      void *arg)
 {
     struct delegation *d = job_delegation (p);
-    return d ? delegation_sched (d, args) : 0;
+    json_t *R;
+
+    if (!d || !(R = delegation_sched (d)))
+        return 0;
+    return flux_plugin_arg_pack (args, FLUX_PLUGIN_ARG_OUT, "{s:O}", "R", R);
 }
 
 static int query_cb (flux_plugin_t *p,
@@ -343,30 +363,24 @@ static int query_cb (flux_plugin_t *p,
                      void *arg)
 {
     struct delegate_ctx *ctx = ctx_get (p);
-    json_t *states = json_object ();
+    json_t *states = delegation_env_query (ctx->env);
     json_t *targets = targets_query (ctx->targets);
-    int rc;
+    int rc = -1;
 
-    for (struct delegation *d = ctx->env.list; states && d; d = delegation_next (d)) {
-        const char *name = delegation_state_name (d);
-        json_t *n = json_object_get (states, name);
-        (void)json_object_set_new (states,
-                                   name,
-                                   json_integer (n ? json_integer_value (n) + 1 : 1));
-    }
-    rc = flux_plugin_arg_pack (args,
-                               FLUX_PLUGIN_ARG_OUT,
-                               "{s:O s:O s:f s:f s:b}",
-                               "targets",
-                               targets,
-                               "delegations",
-                               states,
-                               "link-timeout",
-                               ctx->env.link_timeout,
-                               "metrics-interval",
-                               ctx->metrics_interval,
-                               "only-configured",
-                               only_configured (ctx));
+    if (states && targets)
+        rc = flux_plugin_arg_pack (args,
+                                   FLUX_PLUGIN_ARG_OUT,
+                                   "{s:O s:O s:f s:f s:b}",
+                                   "targets",
+                                   targets,
+                                   "delegations",
+                                   states,
+                                   "link-timeout",
+                                   ctx->link_timeout,
+                                   "metrics-interval",
+                                   ctx->metrics_interval,
+                                   "only-configured",
+                                   only_configured (ctx));
     json_decref (states);
     json_decref (targets);
     return rc;
@@ -376,14 +390,14 @@ static void ctx_destroy (struct delegate_ctx *ctx)
 {
     if (ctx) {
         int saved_errno = errno;
-        targets_destroy (ctx->targets);
-        delegation_env_fini (&ctx->env);
+        delegation_env_destroy (ctx->env);  // and the targets with it
+        host_jobtap_fini (&ctx->host);
         flux_msg_handler_destroy (ctx->kill_mh);
         if (ctx->f_subscribe)  // answer not awaited: nothing blocks here
-            flux_future_destroy (flux_event_unsubscribe_ex (ctx->env.h, "shell-", 0));
+            flux_future_destroy (flux_event_unsubscribe_ex (ctx->h, "shell-", 0));
         flux_future_destroy (ctx->f_subscribe);
         flux_future_destroy (ctx->f_uri);
-        json_decref (ctx->env.origin);
+        json_decref (ctx->origin);
         free (ctx);
         errno = saved_errno;
     }
@@ -398,7 +412,7 @@ static void local_uri_cb (flux_future_t *f, void *arg)
     const char *uri;
 
     if (flux_rpc_get_unpack (f, "{s:s}", "value", &uri) == 0)
-        (void)json_object_set_new (ctx->env.origin, "uri", json_string (uri));
+        (void)json_object_set_new (ctx->origin, "uri", json_string (uri));
 }
 
 static int origin_init (struct delegate_ctx *ctx)
@@ -406,8 +420,8 @@ static int origin_init (struct delegate_ctx *ctx)
     char host[256] = "";
 
     (void)gethostname (host, sizeof (host) - 1);
-    if (!(ctx->env.origin = json_pack ("{s:s}", "host", host))
-        || !(ctx->f_uri = flux_rpc_pack (ctx->env.h,
+    if (!(ctx->origin = json_pack ("{s:s}", "host", host))
+        || !(ctx->f_uri = flux_rpc_pack (ctx->h,
                                          "attr.get",
                                          FLUX_NODEID_ANY,
                                          0,
@@ -436,7 +450,8 @@ static int conf_update_cb (flux_plugin_t *p,
         return flux_jobtap_error (p, args, "delegate: cannot read the configuration");
     if (!(dc = delegate_conf_parse (conf, &error)))
         return flux_jobtap_error (p, args, "delegate: %s", error.text);
-    targets_configure (ctx->targets, dc);
+    if (targets_configure (ctx->targets, dc) < 0)
+        flux_log_error (ctx->h, "delegate: a configured target cannot be linked");
     ctx->multi_user = false;
     (void)
         json_unpack (conf, "{s:{s:b}}", "access", "allow-guest-user", &ctx->multi_user);
@@ -463,7 +478,7 @@ static void kill_event_cb (flux_t *h,
         return;
     errno = 0;
     id = strtoull (topic + 6, &end, 10);
-    if (errno == 0 && !strcmp (end, ".kill") && (d = delegation_lookup (&ctx->env, id)))
+    if (errno == 0 && !strcmp (end, ".kill") && (d = delegation_lookup (ctx->env, id)))
         delegation_kill (d, signum);
 }
 
@@ -472,9 +487,8 @@ static int kill_events_subscribe (struct delegate_ctx *ctx)
     struct flux_match match = FLUX_MATCH_EVENT;
 
     match.topic_glob = "shell-*.kill";
-    if (!(ctx->kill_mh =
-              flux_msg_handler_create (ctx->env.h, match, kill_event_cb, ctx))
-        || !(ctx->f_subscribe = flux_event_subscribe_ex (ctx->env.h, "shell-", 0)))
+    if (!(ctx->kill_mh = flux_msg_handler_create (ctx->h, match, kill_event_cb, ctx))
+        || !(ctx->f_subscribe = flux_event_subscribe_ex (ctx->h, "shell-", 0)))
         return -1;
     flux_msg_handler_start (ctx->kill_mh);
     return 0;
@@ -506,6 +520,38 @@ static const struct flux_plugin_handler tab[] = {
     {0},
 };
 
+/* The delegations and their targets: links opened on the job manager's
+ * reactor, the clock of the host.
+ */
+static int env_create (struct delegate_ctx *ctx, bool journal)
+{
+    char service[128];
+    struct delegation_env_params params = {
+        .link_timeout = ctx->link_timeout,
+        .origin = ctx->origin,
+        .targets =
+            {
+                .open = link_thread_open,
+                .open_arg = flux_get_reactor (ctx->h),
+                .link = {.journal = journal, .idle = ctx->link_idle},
+                .metrics_interval = ctx->metrics_interval,
+            },
+    };
+
+    snprintf (service,
+              sizeof (service),
+              "job-manager.%s",
+              flux_plugin_get_name (ctx->p));
+    if (host_jobtap_init (&ctx->host, ctx->p, service) < 0)
+        return -1;
+    params.targets.now = ctx->host.ops->now;
+    params.targets.now_arg = ctx->host.h;
+    if (!(ctx->env = delegation_env_create (&ctx->host, &params)))
+        return -1;
+    ctx->targets = delegation_env_targets (ctx->env);
+    return 0;
+}
+
 int flux_plugin_init (flux_plugin_t *p)
 {
     struct delegate_ctx *ctx;
@@ -513,35 +559,31 @@ int flux_plugin_init (flux_plugin_t *p)
 
     if (!(ctx = calloc (1, sizeof (*ctx))))
         return -1;
-    ctx->env.p = p;
-    if (!(ctx->env.h = flux_jobtap_get_flux (p))
+    ctx->p = p;
+    if (!(ctx->h = flux_jobtap_get_flux (p))
         || flux_plugin_aux_set (p, CTX_NAME, ctx, (flux_free_f)ctx_destroy) < 0) {
         ctx_destroy (ctx);
         return -1;
     }
-    ctx->env.link_timeout = DEFAULT_LINK_TIMEOUT;
+    ctx->link_timeout = DEFAULT_LINK_TIMEOUT;
+    ctx->link_idle = DEFAULT_LINK_IDLE;
     ctx->metrics_interval = DEFAULT_METRICS_INTERVAL;
     ctx->only_configured = -1;
-    if (option_duration (p, ctx->env.h, "link-timeout", &ctx->env.link_timeout) < 0
-        || option_duration (p, ctx->env.h, "metrics-interval", &ctx->metrics_interval)
-               < 0
-        || option_bool (p, ctx->env.h, "only-configured", &ctx->only_configured) < 0
-        || option_bool (p, ctx->env.h, "journal", &journal) < 0)
+    if (option_duration (p, ctx->h, "link-timeout", &ctx->link_timeout) < 0
+        || option_duration (p, ctx->h, "link-idle", &ctx->link_idle) < 0
+        || option_duration (p, ctx->h, "metrics-interval", &ctx->metrics_interval) < 0
+        || option_bool (p, ctx->h, "only-configured", &ctx->only_configured) < 0
+        || option_bool (p, ctx->h, "journal", &journal) < 0)
         return -1;
-    ctx->env.journal = journal;
-    if (delegation_env_init (&ctx->env) < 0 || origin_init (ctx) < 0
-        || !(ctx->targets = ctx->env.targets =
-                 targets_create (&ctx->env, ctx->metrics_interval)))
-        return -1;
-    /* conf.update runs after this, with the current configuration */
-    if (flux_plugin_register (p, "delegate", tab) < 0
+    /* conf.update runs after this, with the current configuration; the
+     * plugin is named "delegate" (the output copies name its service)
+     * once registered
+     */
+    if (origin_init (ctx) < 0 || flux_plugin_register (p, "delegate", tab) < 0
+        || env_create (ctx, journal) < 0
         || flux_jobtap_service_register (p, "stdin", stdin_cb, ctx) < 0
         || kill_events_subscribe (ctx) < 0)
         return -1;
-    snprintf (ctx->env.service,
-              sizeof (ctx->env.service),
-              "job-manager.%s",
-              flux_plugin_get_name (p));
     return 0;
 }
 

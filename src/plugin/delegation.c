@@ -16,37 +16,43 @@
  * are gone.
  *
  *   HOLD ── no other dependency (at job.new, or once gone) ──> PREPARE
- *                                    target full │  ^ a slot frees    │
- *                                                v  │                 │
- *                                                WAIT                 │
- *   SUBMIT <── jobspec read, copy sent (held) ────────────────────────┘
- *      │ remote job id
- *      v
- *   PENDING ── remote R ──> ALLOC ── R committed, "alloc" posted ──> RUN
- *   (the copy released    (alloc-bypass flag, exec.test update,     │
- *    once the job may run) dependency removed: the job goes to      │
- *                          SCHED and takes R)                       │
- *      ┌─ remote "start" seen, output header copied, override start ┘
- *      v
- *   RUNNING ── remote "finish" ──> FINISH (override finish with the
- *                                  remote wait status)
+ *    │ ^                                target full │ ^ a slot frees │
+ *    │ │ failover: the attempt failed               v │              │
+ *    │ └──────────────── (PREPARE, SUBMIT,        WAIT               │
+ *    │                    PENDING)                                   │
+ *    │                   SUBMIT <── jobspec read, copy sent (held) ──┘
+ *    │                      │ remote job id
+ *    │                      v
+ *    │                   PENDING ── remote R ──> ALLOC ── R committed,
+ *    │           (the copy released        (alloc-bypass flag,   │ "alloc"
+ *    │            once the job may run)     exec.test update,    │ posted
+ *    │                                      dependency removed)  v
+ *    │   ┌─ remote "start" seen, output header copied, override ─ RUN
+ *    │   v
+ *    │ RUNNING ── remote "finish", output copied ──> FINISH (override
+ *    │                                          finish, remote status)
+ *    └─> RECOVER: after a plugin reload, see delegation_recover.c
  *
- *   any state ── failure ──────────> FAILED    (exception raised here)
- *   any state ── source exception ─> CANCELED  (remote job cancelled)
- *   RECOVER: after a plugin reload, see delegation_recover.c
+ *   any state not ended ── failure ─────────> FAILED   (exception raised)
+ *                       ── source exception ─> CANCELED (remote cancelled)
+ *
+ * The legal moves are the table of dstate.c; every change of state goes
+ * through delegation_transition(), which refuses (and logs) any other.
+ * It also keeps the count of delegations per state, the slots of the
+ * targets (held from PREPARE to RUNNING) and the wait queues.
  *
  * PREPARE chooses the target (route.c): the URI or label given, or the
  * one a policy picks.  A configured target may cap its jobs in flight
- * (PREPARE to RUNNING) with max-jobs: a job whose target is full, or
- * whose policy finds only full targets left, waits in WAIT (still held
- * in DEPEND) and goes back to PREPARE, oldest job first, when a slot
- * frees.  An attempt fails when the link cannot connect,
- * the target refuses the job, no answer comes within the link timeout
- * of PREPARE, contact is lost for the link timeout, or the remote job
- * gets an alloc exception before it starts.  A job routed by a policy
- * then goes back to PREPARE for the next target (its remote job, if any,
- * is cancelled) and posts delegate::failover {uri, label, attempt, note};
- * otherwise, or when no target is left, DelegationFailure
+ * with max-jobs: a job whose target is full, or whose policy finds only
+ * full targets left, waits in WAIT (still held in DEPEND) and goes back
+ * to PREPARE, oldest job first, when a slot frees (delegation_env.c).
+ * An attempt fails when the link cannot connect, the target refuses the
+ * job, no answer comes within the link timeout of PREPARE, contact is
+ * lost for the link timeout, or the remote job gets an alloc exception
+ * before it starts.  A job routed by a policy, not yet out of DEPEND,
+ * then goes back to HOLD and PREPARE for the next target (its remote
+ * job, if any, is cancelled) and posts delegate::failover {uri, label,
+ * attempt, note}; otherwise, or when no target is left, DelegationFailure
  * "URI: reason" ("on URI: note" for a remote exception).  Other remote
  * exceptions are raised on the source with the remote type.
  */
@@ -62,142 +68,185 @@
 
 #include "delegation_impl.h"
 
-static const char *state_names[] = {
-    "hold",
-    "prepare",
-    "submit",
-    "pending",
-    "alloc",
-    "run",
-    "running",
-    "finish",
-    "failed",
-    "canceled",
-    "recover",
-    "wait",
-};
-
 const char *delegation_state_name (struct delegation *d)
 {
-    return state_names[d->state];
+    return dstate_name (d->state);
 }
 
-struct delegation *delegation_next (struct delegation *d)
+bool delegation_ended (struct delegation *d)
 {
-    return d->next;
+    return dstate_ended (d->state);
 }
 
-struct link *delegation_link (struct delegation *d)
+void delegation_log (struct delegation *d, int level, const char *fmt, ...)
 {
-    return d->link;
+    char msg[512];
+    int n;
+    va_list ap;
+
+    n = snprintf (msg, sizeof (msg), "delegate: job %ju: ", (uintmax_t)d->id);
+    va_start (ap, fmt);
+    vsnprintf (msg + n, sizeof (msg) - n, fmt, ap);
+    va_end (ap);
+    d->env->host.ops->log (d->env->host.h, level, msg);
 }
 
-bool delegation_in_flight (struct delegation *d)
+int delegation_transition (struct delegation *d, enum dstate to)
 {
-    return d->state >= D_PREPARE && d->state <= D_RUNNING;
-}
+    enum dstate from = d->state;
+    struct rcopy *c = current_copy (d);
 
-/* Every change of state goes through here: it keeps the count of
- * delegations waiting for a slot, and frees the slot of one that leaves
- * its target.
- */
-void set_state (struct delegation *d, enum dstate state)
-{
-    bool was_in_flight = delegation_in_flight (d);
-
-    if (d->state == D_WAIT)
-        d->env->waiting--;
-    if (state == D_WAIT)
-        d->env->waiting++;
-    d->state = state;
-    if (was_in_flight && !delegation_in_flight (d))
-        targets_slot_freed (d->env->targets);
-}
-
-int lookup_then (struct delegation *d,
-                 flux_future_t **fp,
-                 const char *ns,
-                 const char *key,
-                 flux_continuation_f cb)
-{
-    if (!(*fp = flux_kvs_lookup (d->env->h, ns, 0, key))
-        || flux_future_then (*fp, -1., cb, d) < 0) {
-        int saved_errno = errno;
-        flux_future_destroy (*fp);
-        *fp = NULL;
-        errno = saved_errno;
+    if (!dstate_legal (from, to)) {
+        delegation_log (d,
+                        LOG_ERR,
+                        "illegal move %s -> %s refused",
+                        dstate_name (from),
+                        dstate_name (to));
+        errno = EINVAL;
         return -1;
     }
+    if (from == D_WAIT)
+        wait_unlink (d);
+    d->state = to;
+    d->env->count[from]--;
+    d->env->count[to]++;
+    if (c && dstate_holds_slot (from) && !dstate_holds_slot (to)) {
+        targets_slot_release (c->lane->tg);
+        lane_slot_freed (c->lane);
+    } else if (c && !dstate_holds_slot (from) && dstate_holds_slot (to))
+        targets_slot_take (c->lane->tg);
     return 0;
 }
 
-/* ---- ending a delegation ---- */
-
-bool ended (struct delegation *d)
+int delegation_post (struct delegation *d, const char *name, json_t *context)
 {
-    return d->state == D_FAILED || d->state == D_CANCELED;
+    const struct host *host = &d->env->host;
+    int rc = host->ops->post_event (host->h, d->id, name, context);
+
+    if (rc < 0)
+        delegation_log (d, LOG_ERR, "cannot post %s: %s", name, strerror (errno));
+    return rc;
 }
 
-static void drop (struct delegation *d, const char *cancel_reason)
+int delegation_lookup_key (struct delegation *d,
+                           struct host_req **reqp,
+                           const char *ns,
+                           const char *key,
+                           host_lookup_f cb)
 {
-    if (d->link && !d->dropped) {
-        d->dropped = true;
-        (void)link_drop (d->link, d->id, cancel_reason);
-    }
+    const struct host *host = &d->env->host;
+
+    *reqp = host->ops->lookup (host->h, ns, key, cb, d);
+    return *reqp ? 0 : -1;
 }
+
+/* ---- deadlines ---- */
 
 /* Stop the deadline.  Its timer and reason go with it: a job pending
  * on its target, the common case, keeps neither.
  */
-static void deadline_stop (struct delegation *d)
+void delegation_deadline_stop (struct delegation *d)
 {
-    flux_watcher_destroy (d->deadline_w);
-    d->deadline_w = NULL;
+    const struct host *host = &d->env->host;
+
+    if (d->deadline_timer) {
+        host->ops->timer_destroy (host->h, d->deadline_timer);
+        d->deadline_timer = NULL;
+    }
     free (d->deadline_why);
     d->deadline_why = NULL;
 }
 
-static void stop_timers (struct delegation *d)
+static void deadline_cb (void *arg)
 {
-    deadline_stop (d);
-    flux_watcher_stop (d->retry_w);
+    struct delegation *d = arg;
+    char *why = d->deadline_why;  // ours now: the failure stops the deadline
+
+    d->deadline_why = NULL;
+    delegation_attempt_failed (d, FAILED_HERE, REMOTE_CANCEL, why ? why : "no answer");
+    free (why);
 }
 
-/* End the delegation with an exception on the source job.
- * 'cancel' says whether a remote job (if any, now or later) must go.
- */
-void fail (struct delegation *d, const char *type, bool cancel, const char *fmt, ...)
+void delegation_deadline_arm (struct delegation *d, const char *fmt, ...)
 {
+    const struct host *host = &d->env->host;
+    char why[256];
+    va_list ap;
+
+    if (d->deadline_timer)
+        return;  // armed already
+    va_start (ap, fmt);
+    vsnprintf (why, sizeof (why), fmt, ap);
+    va_end (ap);
+    if (!(d->deadline_timer = host->ops->timer_create (host->h, deadline_cb, d))) {
+        delegation_fail (d,
+                         "DelegationFailure",
+                         REMOTE_CANCEL,
+                         "cannot arm the link timeout: %s",
+                         why);
+        return;
+    }
+    d->deadline_why = strdup (why);
+    host->ops->timer_arm (host->h, d->deadline_timer, d->env->link_timeout);
+}
+
+/* ---- ending a delegation ---- */
+
+static void stop_timers (struct delegation *d)
+{
+    const struct host *host = &d->env->host;
+
+    delegation_deadline_stop (d);
+    if (d->retry_timer)
+        host->ops->timer_stop (host->h, d->retry_timer);
+}
+
+static const char *abandoned (enum remote_fate fate)
+{
+    return fate == REMOTE_CANCEL ? "abandoned by the source instance" : NULL;
+}
+
+void delegation_fail (
+    struct delegation *d, const char *type, enum remote_fate fate, const char *fmt, ...)
+{
+    const struct host *host = &d->env->host;
     char note[1024];
     va_list ap;
 
-    if (ended (d))
+    if (delegation_ended (d) || delegation_transition (d, D_FAILED) < 0)
         return;
     va_start (ap, fmt);
     vsnprintf (note, sizeof (note), fmt, ap);
     va_end (ap);
-    set_state (d, D_FAILED);
     stop_timers (d);
-    drop (d, cancel ? "abandoned by the source instance" : NULL);
-    if (flux_jobtap_raise_exception (d->env->p, d->id, type, 0, "%s", note) < 0)
-        flux_log_error (d->env->h, "delegate: raise exception on job");
+    if (current_copy (d))
+        copy_drop (current_copy (d), abandoned (fate));
+    if (host->ops->raise (host->h, d->id, type, 0, note) < 0)
+        delegation_log (d, LOG_ERR, "cannot raise an exception: %s", strerror (errno));
 }
 
 /* Raise the remote job's fatal exception, held since it came after the
  * remote job started, so that the source job first finished with the
  * remote wait status.
  */
-void raise_held_exception (struct delegation *d)
+void delegation_raise_held_exception (struct delegation *d)
 {
-    fail (d, d->exc_type, false, "on %s: %s", link_uri (d->link), d->exc_note);
+    delegation_fail (d,
+                     d->exc_type,
+                     REMOTE_KEEP,
+                     "on %s: %s",
+                     copy_uri (current_copy (d)),
+                     d->exc_note);
 }
 
 /* A signal for the source job (flux job kill): the remote job gets it.
  */
 void delegation_kill (struct delegation *d, int signum)
 {
-    if (!ended (d) && d->remote_started && !d->remote_finished)
-        (void)link_kill (d->link, d->id, signum);
+    struct rcopy *c = current_copy (d);
+
+    if (!delegation_ended (d) && c && c->started && !c->finished)
+        (void)link_kill (copy_link (c), d->id, signum);
 }
 
 void delegation_exception (struct delegation *d,
@@ -207,101 +256,71 @@ void delegation_exception (struct delegation *d,
 {
     char reason[512];
 
-    if (severity != 0 || ended (d))
+    if (severity != 0 || delegation_ended (d)
+        || delegation_transition (d, D_CANCELED) < 0)
         return;
-    set_state (d, D_CANCELED);
     stop_timers (d);
     snprintf (reason,
               sizeof (reason),
               "source job %s: %s",
               type,
               note && *note ? note : "exception");
-    drop (d, reason);
+    if (current_copy (d))
+        copy_drop (current_copy (d), reason);
 }
 
-/* The current attempt failed, before the remote job started.  A job
- * routed by a policy tries the next target; any other fails.
- * 'on' says whether 'why' comes from the target ("on URI: why").
- */
-void attempt_failed (struct delegation *d, bool on, bool cancel, const char *why)
+void delegation_attempt_failed (struct delegation *d,
+                                enum failure_origin origin,
+                                enum remote_fate fate,
+                                const char *why)
 {
-    if (ended (d))
+    struct rcopy *c = current_copy (d);
+    json_t *ctx;
+
+    if (delegation_ended (d) || !c)
         return;
-    if (!route_can_failover (d->route) || d->remote_started) {
-        fail (d,
-              "DelegationFailure",
-              cancel,
-              "%s%s: %s",
-              on ? "on " : "",
-              link_uri (d->link),
-              why);
+    if (!route_can_failover (d->route) || c->started
+        || !dstate_legal (d->state, D_HOLD)) {
+        delegation_fail (d,
+                         "DelegationFailure",
+                         fate,
+                         "%s%s: %s",
+                         origin == FAILED_ON_TARGET ? "on " : "",
+                         copy_uri (c),
+                         why);
         return;
     }
-    if (flux_jobtap_event_post_pack (d->env->p,
-                                     d->id,
-                                     "delegate::failover",
-                                     "{s:s s:s? s:i s:s}",
-                                     "uri",
-                                     link_uri (d->link),
-                                     "label",
-                                     d->label,
-                                     "attempt",
-                                     route_attempt (d->route),
-                                     "note",
-                                     why)
-        < 0)
-        flux_log_error (d->env->h, "delegate: post delegate::failover");
+    if ((ctx = json_pack ("{s:s s:s? s:i s:s}",
+                          "uri",
+                          copy_uri (c),
+                          "label",
+                          c->label,
+                          "attempt",
+                          route_attempt (d->route),
+                          "note",
+                          why)))
+        (void)delegation_post (d, "delegate::failover", ctx);
+    json_decref (ctx);
     route_failed (d->route, why);
     stop_timers (d);
-    drop (d, cancel ? "abandoned by the source instance" : NULL);
-    d->dropped = false;
-    d->remote_id = 0;
-    d->remote_started = d->remote_finished = false;
-    set_state (d, D_HOLD);  // its slot on that target is free
-    prepare (d);
-}
-
-/* ---- deadlines ---- */
-
-static void deadline_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
-{
-    struct delegation *d = arg;
-    char *why = d->deadline_why;  // ours now: the failure stops the deadline
-
-    d->deadline_why = NULL;
-    attempt_failed (d, false, true, why ? why : "no answer");
-    free (why);
-}
-
-void deadline_arm (struct delegation *d, const char *fmt, ...)
-{
-    char why[256];
-    va_list ap;
-
-    if (d->deadline_w)
-        return;  // armed already
-    va_start (ap, fmt);
-    vsnprintf (why, sizeof (why), fmt, ap);
-    va_end (ap);
-    if (!(d->deadline_w = flux_timer_watcher_create (flux_get_reactor (d->env->h),
-                                                     d->env->link_timeout,
-                                                     0.,
-                                                     deadline_cb,
-                                                     d))) {
-        fail (d, "DelegationFailure", true, "cannot arm the link timeout: %s", why);
-        return;
-    }
-    d->deadline_why = strdup (why);
-    flux_watcher_start (d->deadline_w);
+    d->env->host.ops->req_cancel (d->env->host.h, d->req_J);  // PREPARE's
+    d->req_J = NULL;
+    (void)delegation_transition (d, D_HOLD);  // frees its slot there
+    copy_drop (c, abandoned (fate));
+    copy_remove (c);
+    delegation_prepare (d);
 }
 
 /* ---- what the link tells ---- */
 
 static void remote_exception (struct delegation *d, json_t *context)
 {
+    const struct host *host = &d->env->host;
+    struct rcopy *c = current_copy (d);
     const char *type = "exception";
     const char *note = "";
     int severity = 0;
+    char text[1024];
 
     (void)json_unpack (context,
                        "{s?s s?i s?s}",
@@ -312,35 +331,31 @@ static void remote_exception (struct delegation *d, json_t *context)
                        "note",
                        &note);
     if (severity != 0) {
-        (void)flux_jobtap_raise_exception (d->env->p,
-                                           d->id,
-                                           type,
-                                           severity,
-                                           "on %s: %s",
-                                           link_uri (d->link),
-                                           note);
+        snprintf (text, sizeof (text), "on %s: %s", copy_uri (c), note);
+        (void)host->ops->raise (host->h, d->id, type, severity, text);
         return;
     }
-    if (!d->remote_started) {
+    if (!c->started) {
         if (!strcmp (type, "alloc"))
-            attempt_failed (d, true, false, note);
+            delegation_attempt_failed (d, FAILED_ON_TARGET, REMOTE_KEEP, note);
         else
-            fail (d, type, false, "on %s: %s", link_uri (d->link), note);
+            delegation_fail (d, type, REMOTE_KEEP, "on %s: %s", copy_uri (c), note);
         return;
     }
     /* A "finish" with the remote wait status follows: finish the source
-     * job with it, then raise this exception (see exec_cb()).
+     * job with it, then raise this exception (delegation_run.c).
      */
     if (!d->exc_type) {
         d->exc_type = strdup (type);
         d->exc_note = strdup (note);
         if (!d->exc_type || !d->exc_note)
-            fail (d, type, false, "on %s: %s", link_uri (d->link), note);
+            delegation_fail (d, type, REMOTE_KEEP, "on %s: %s", copy_uri (c), note);
     }
 }
 
 static void remote_event (struct delegation *d, json_t *entry)
 {
+    struct rcopy *c = current_copy (d);
     const char *name;
     json_t *context = NULL;
 
@@ -349,51 +364,49 @@ static void remote_event (struct delegation *d, json_t *entry)
     if (!strcmp (name, "exception"))
         remote_exception (d, context);
     else if (!strcmp (name, "start"))
-        remote_start_seen (d);
+        delegation_remote_started (d);
     else if (!strcmp (name, "finish")) {
-        (void)json_unpack (context, "{s:i}", "status", &d->remote_status);
-        d->remote_finished = true;
-        advance (d);
-    } else if (!strcmp (name, "clean") && d->exc_type && !d->remote_finished)
-        raise_held_exception (d);  // no finish came
+        (void)json_unpack (context, "{s:i}", "status", &c->status);
+        c->finished = true;
+        delegation_advance (d);
+    } else if (!strcmp (name, "clean") && d->exc_type && !c->finished)
+        delegation_raise_held_exception (d);  // no finish came
 }
 
 /* The target took the copy: say where the job went.
  */
 static void submitted (struct delegation *d, flux_jobid_t remote_id)
 {
-    const char *uri = link_uri (d->link);
+    struct rcopy *c = current_copy (d);
+    json_t *submit;
+    json_t *memo;
 
-    d->remote_id = remote_id;
-    set_state (d, D_PENDING);
-    deadline_stop (d);
-    if (flux_jobtap_event_post_pack (d->env->p,
-                                     d->id,
-                                     "delegate::submit",
-                                     "{s:I s:s s:s? s:i}",
-                                     "jobid",
-                                     (json_int_t)remote_id,
-                                     "uri",
-                                     uri,
-                                     "label",
-                                     d->label,
-                                     "attempt",
-                                     route_attempt (d->route))
-            < 0
-        || flux_jobtap_event_post_pack (d->env->p,
-                                        d->id,
-                                        "memo",
-                                        "{s:{s:s}}",
-                                        "delegate",
-                                        "target",
-                                        d->label ? d->label : uri)
-               < 0)
-        flux_log_error (d->env->h, "delegate: job %ju: post events", (uintmax_t)d->id);
+    if (delegation_transition (d, D_PENDING) < 0)
+        return;
+    c->remote_id = remote_id;
+    delegation_deadline_stop (d);
+    if ((submit = json_pack ("{s:I s:s s:s? s:i}",
+                             "jobid",
+                             (json_int_t)remote_id,
+                             "uri",
+                             copy_uri (c),
+                             "label",
+                             c->label,
+                             "attempt",
+                             route_attempt (d->route))))
+        (void)delegation_post (d, "delegate::submit", submit);
+    if ((memo = json_pack ("{s:{s:s}}",
+                           "delegate",
+                           "target",
+                           c->label ? c->label : copy_uri (c))))
+        (void)delegation_post (d, "memo", memo);
+    json_decref (submit);
+    json_decref (memo);
 }
 
-void delegation_link_report (struct delegation *d, const struct link_report *rep)
+void delegation_report (struct delegation *d, const struct link_report *rep)
 {
-    if (ended (d))
+    if (delegation_ended (d))
         return;
     switch (rep->type) {
         case LINK_SUBMITTED:
@@ -401,77 +414,82 @@ void delegation_link_report (struct delegation *d, const struct link_report *rep
             break;
         case LINK_SUBMIT_FAILED:
         case LINK_LOST:
-            attempt_failed (d,
-                            false,
-                            rep->type == LINK_LOST,
-                            rep->text ? rep->text : "failed");
+            delegation_attempt_failed (d,
+                                       FAILED_HERE,
+                                       rep->type == LINK_LOST ? REMOTE_CANCEL
+                                                              : REMOTE_KEEP,
+                                       rep->text ? rep->text : "failed");
             break;
         case LINK_EVENT:
             remote_event (d, rep->obj);
             break;
         case LINK_R:
-            take_R (d, rep->obj);
+            delegation_take_R (d, rep->obj);
             break;
         case LINK_OUTPUT:
             if (d->out && output_add (d->out, rep->text) < 0)
-                flux_log_error (d->env->h,
-                                "delegate: job %ju: output",
-                                (uintmax_t)d->id);
+                delegation_log (d, LOG_ERR, "output: %s", strerror (errno));
             break;
         case LINK_OUTPUT_END:
             if (d->out)
                 output_end (d->out, rep->text && *rep->text ? rep->text : NULL);
             break;
-        case LINK_UP:
-        case LINK_DOWN:
-        case LINK_METRICS:
-        case LINK_ORPHAN:
+        default:
             break;
     }
 }
 
 void delegation_link_state (struct delegation *d, bool up, const char *why)
 {
-    if (ended (d) || d->remote_id == 0)
+    struct rcopy *c = current_copy (d);
+
+    if (delegation_ended (d) || !c || c->remote_id == 0)
         return;
     if (up)
-        deadline_stop (d);
+        delegation_deadline_stop (d);
     else
-        deadline_arm (d, "lost contact with the target: %s", why ? why : "down");
+        delegation_deadline_arm (d,
+                                 "lost contact with the target: %s",
+                                 why ? why : "down");
 }
 
 /* ---- life cycle ---- */
 
 struct delegation *delegation_lookup (struct delegation_env *env, flux_jobid_t id)
 {
-    for (struct delegation *d = env->list; d; d = d->next)
-        if (d->id == id)
-            return d;
-    return NULL;
+    return idmap_get (env->byid, id);
 }
 
 void delegation_destroy (struct delegation *d)
 {
     if (d) {
+        const struct host *host = &d->env->host;
+        struct rcopy *c = current_copy (d);
         int saved_errno = errno;
-        if ((*d->pprev = d->next))
-            d->next->pprev = d->pprev;
+
+        (void)idmap_remove (d->env->byid, d->id, d);
+        if (c && dstate_holds_slot (d->state)) {
+            targets_slot_release (c->lane->tg);
+            lane_slot_freed (c->lane);
+        }
         if (d->state == D_WAIT)
-            d->env->waiting--;
-        drop (d, NULL);
+            wait_unlink (d);
+        d->env->count[d->state]--;
+        while (d->copies)
+            copy_remove (d->copies);
         settle_unlink (d);
-        deadline_stop (d);
-        flux_watcher_destroy (d->retry_w);
-        flux_future_destroy (d->f_J);
-        flux_future_destroy (d->f_commit);
-        flux_future_destroy (d->f_exec);
+        delegation_deadline_stop (d);
+        if (d->retry_timer)
+            host->ops->timer_destroy (host->h, d->retry_timer);
+        host->ops->req_cancel (host->h, d->req_J);
+        host->ops->req_cancel (host->h, d->req_commit);
+        host->ops->req_cancel (host->h, d->req_exec);
+        host->ops->req_cancel (host->h, d->req_recover);
         json_decref (d->others);
         json_decref (d->R);
         output_destroy (d->out);
-        flux_future_destroy (d->f_recover);
         free (d->recovered);
         route_destroy (d->route);
-        free (d->label);
         free (d->exc_type);
         free (d->exc_note);
         free (d);
@@ -487,17 +505,23 @@ struct delegation *delegation_create (struct delegation_env *env,
 {
     struct delegation *d;
 
+    if (delegation_lookup (env, id)) {
+        errno = EEXIST;
+        return NULL;
+    }
     if (!(d = calloc (1, sizeof (*d))))
         return NULL;
     d->env = env;
     d->id = id;
     d->userid = userid;
     d->urgency = urgency;
+    d->state = D_HOLD;
+    if (idmap_put (env->byid, id, d) < 0) {
+        free (d);
+        return NULL;
+    }
     d->route = route;
-    if ((d->next = env->list))
-        d->next->pprev = &d->next;
-    d->pprev = &env->list;
-    env->list = d;
+    env->count[D_HOLD]++;
     return d;
 }
 

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-3.0 */
 
-/* delegation.h - one source job delegated to a target (the state machine)
+/* delegation.h - source jobs delegated to targets (the state machine)
  *
- * See the top of delegation.c for the states and transitions.
+ * See the top of delegation.c for the states and transitions.  The
+ * delegations reach the job manager only through a host (host.h) and
+ * the targets through targets.h, so that the unit tests can drive them
+ * with a fake host and fake links.
  */
 
 #ifndef DELEGATE_DELEGATION_H
@@ -10,9 +13,8 @@
 
 #include <jansson.h>
 #include <flux/core.h>
-#include <flux/jobtap.h>
 
-#include "link.h"
+#include "host.h"
 #include "route.h"
 #include "targets.h"
 
@@ -20,33 +22,37 @@
  */
 #define DELEGATION_DEPENDENCY "delegate"
 
-/* What every delegation shares: set up by the plugin.
- */
-struct delegation_env {
-    flux_plugin_t *p;
-    flux_t *h;
-    double link_timeout;  // seconds
-    bool journal;         // links read the targets' journals (journal.h)
-    json_t *origin;       // attributes.system.delegate_origin of copies
-    char service[128];    // where flux job attach sends stdin (output.h)
-    struct targets *targets;
-    struct delegation *list;
-    int waiting;                      // delegations waiting for a slot on a full target
-    struct delegation *settle_head;   // to decide once the callbacks
-    struct delegation **settle_tail;  //   under way are over
-    flux_watcher_t *settle_w;
-};
-
-/* Set up, and tear down, what the delegations of 'env' share; the
- * fields above 'list' are the caller's.
- */
-int delegation_env_init (struct delegation_env *env);
-void delegation_env_fini (struct delegation_env *env);
-
+struct delegation_env;
 struct delegation;
 
+struct delegation_env_params {
+    double link_timeout;  // seconds
+    /* attributes.system.delegate_origin of the copies (the job id is
+     * added to each): borrowed, the caller keeps it alive
+     */
+    json_t *origin;
+    struct targets_params targets;
+};
+
+/* What every delegation shares, with the targets (NULL with errno).
+ */
+struct delegation_env *delegation_env_create (const struct host *host,
+                                              const struct delegation_env_params *p);
+
+/* Free the env and its targets (their links are closed).  The
+ * delegations must have been destroyed first.
+ */
+void delegation_env_destroy (struct delegation_env *env);
+
+struct targets *delegation_env_targets (struct delegation_env *env);
+
+/* An object with the number of delegations in each state that has any
+ * (empty when there is none).
+ */
+json_t *delegation_env_query (struct delegation_env *env);
+
 /* Create the delegation of job 'id' to where 'route' says (the
- * delegation takes 'route').
+ * delegation takes 'route').  NULL with errno.
  */
 struct delegation *delegation_create (struct delegation_env *env,
                                       flux_jobid_t id,
@@ -60,7 +66,7 @@ void delegation_destroy (struct delegation *d);
  */
 void delegation_recover (struct delegation *d);
 
-/* Find the delegation of job 'id', or NULL.
+/* The delegation of job 'id', or NULL.
  */
 struct delegation *delegation_lookup (struct delegation_env *env, flux_jobid_t id);
 
@@ -73,38 +79,18 @@ void delegation_depend (struct delegation *d);
  * target until it is in DEPEND with none (delegation_depend()).
  */
 void delegation_new (struct delegation *d);
-int delegation_sched (struct delegation *d, flux_plugin_arg_t *args);
+/* job.state.sched: the R to give the job (borrowed), or NULL if none.
+ */
+json_t *delegation_sched (struct delegation *d);
 void delegation_kill (struct delegation *d, int signum);
 void delegation_exception (struct delegation *d,
                            const char *type,
                            int severity,
                            const char *note);
 
-/* Link side: a report for this job, or a change of its link's state.
- */
-void delegation_link_report (struct delegation *d, const struct link_report *rep);
-void delegation_link_state (struct delegation *d, bool up, const char *why);
-
-/* Walk all delegations: for (d = env->list; d; d = delegation_next (d))
- */
-struct delegation *delegation_next (struct delegation *d);
-
-/* True while the job holds a slot of its target: from the choice of the
- * target until the remote job finished or the delegation ended.
- */
-bool delegation_in_flight (struct delegation *d);
-
-/* Try again every delegation waiting for a slot, oldest job first.
- */
-void delegation_wake_all (struct delegation_env *env);
-
 /* State name, for logs and queries.
  */
 const char *delegation_state_name (struct delegation *d);
-
-/* The link of the current attempt (NULL before the first).
- */
-struct link *delegation_link (struct delegation *d);
 
 #endif /* !DELEGATE_DELEGATION_H */
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-3.0 */
 
-/* delegation_hold.c - HOLD and WAIT: when a job may be sent and released
+/* delegation_hold.c - HOLD: when a job may be sent and released
  *
  * Part of the state machine drawn at the top of delegation.c.  A job in
  * HOLD is decided on once the callbacks under way are over, so that the
@@ -8,9 +8,8 @@
  * sent (PREPARE) when it has no other dependency, and its copy is
  * released once it is in DEPEND with none.  The delegations to decide
  * wait, in the order they were queued, in one queue of the
- * delegation_env that a single zero-delay timer empties.  Jobs in WAIT
- * (their target full) go back to PREPARE, oldest first, when a slot
- * frees.
+ * delegation_env that a single zero-delay timer empties.  (Jobs in WAIT,
+ * their target full, are woken by delegation_env.c.)
  */
 
 #if HAVE_CONFIG_H
@@ -28,13 +27,12 @@
 static void settle_later (struct delegation *d)
 {
     struct delegation_env *env = d->env;
+    const struct host *host = &env->host;
 
     if (d->may_run || !(d->in_depend || d->early) || d->settle_pprev)
         return;
-    if (!env->settle_head) {
-        flux_timer_watcher_reset (env->settle_w, 0., 0.);
-        flux_watcher_start (env->settle_w);
-    }
+    if (!env->settle_head)
+        host->ops->timer_arm (host->h, env->settle_timer, 0.);
     d->settle_next = NULL;
     d->settle_pprev = env->settle_tail;
     *env->settle_tail = d;
@@ -86,8 +84,11 @@ static void may_run (struct delegation *d)
 {
     d->may_run = true;
     if ((d->state == D_SUBMIT || d->state == D_PENDING)
-        && link_release (d->link, d->id, d->urgency) < 0)
-        attempt_failed (d, false, true, "cannot release the remote job");
+        && link_release (copy_link (current_copy (d)), d->id, d->urgency) < 0)
+        delegation_attempt_failed (d,
+                                   FAILED_HERE,
+                                   REMOTE_CANCEL,
+                                   "cannot release the remote job");
 }
 
 static void settle (struct delegation *d)
@@ -100,15 +101,15 @@ static void settle (struct delegation *d)
         may_run (d);
     if (d->state == D_HOLD) {
         if (no_others && (d->may_run || d->early))
-            prepare (d);
+            delegation_prepare (d);
     } else
-        advance (d);
+        delegation_advance (d);
 }
 
-/* Each decision may end a delegation (and free it) or queue one again:
- * take the head each time.
+/* Each decision may end a delegation or queue one again: take the head
+ * each time.
  */
-static void settle_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
+void settle_timer_cb (void *arg)
 {
     struct delegation_env *env = arg;
     struct delegation *d;
@@ -117,53 +118,6 @@ static void settle_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *
         settle_unlink (d);
         settle (d);
     }
-}
-
-static int by_id (const void *a, const void *b)
-{
-    flux_jobid_t x = (*(struct delegation **)a)->id;
-    flux_jobid_t y = (*(struct delegation **)b)->id;
-    return x < y ? -1 : x > y;
-}
-
-void delegation_wake_all (struct delegation_env *env)
-{
-    int n = 0;
-    struct delegation **waiting;
-
-    if (env->waiting <= 0 || !(waiting = calloc (env->waiting, sizeof (*waiting))))
-        return;
-    for (struct delegation *d = env->list; d && n < env->waiting; d = d->next)
-        if (d->state == D_WAIT)
-            waiting[n++] = d;
-    qsort (waiting, n, sizeof (*waiting), by_id);
-    for (int i = 0; i < n; i++)
-        prepare (waiting[i]);
-    free (waiting);
-}
-
-int delegation_env_init (struct delegation_env *env)
-{
-    env->list = NULL;
-    env->waiting = 0;
-    env->settle_head = NULL;
-    env->settle_tail = &env->settle_head;
-    if (!(env->settle_w = flux_timer_watcher_create (flux_get_reactor (env->h),
-                                                     0.,
-                                                     0.,
-                                                     settle_cb,
-                                                     env)))
-        return -1;
-    return 0;
-}
-
-/* The job manager frees the delegations (job aux data) of an unloaded
- * plugin before the plugin itself.
- */
-void delegation_env_fini (struct delegation_env *env)
-{
-    flux_watcher_destroy (env->settle_w);
-    env->settle_w = NULL;
 }
 
 // vi:ts=4 sw=4 expandtab

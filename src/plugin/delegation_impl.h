@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: LGPL-3.0 */
 
-/* delegation_impl.h - inside a delegation, shared by its files
+/* delegation_impl.h - inside the delegations, shared by their files
  *
- *   delegation.c          the state machine: states, failure, failover,
- *                         deadlines, link reports, life cycle
+ *   delegation.c          the state machine: the one transition function,
+ *                         failure, failover, deadlines, link reports,
+ *                         life cycle
+ *   delegation_env.c      what they share: the map of jobs, and per
+ *                         target a lane: the remote copies there (link
+ *                         up and down), the jobs waiting for a slot
+ *                         there; the targets' reports routed to the jobs
  *   delegation_prepare.c  PREPARE: choose the target, read J, send the copy
- *   delegation_hold.c     HOLD, WAIT: when the job may be sent, released
+ *   delegation_hold.c     HOLD: when the job may be sent and released
  *   delegation_run.c      ALLOC -> RUN -> RUNNING -> FINISH: the remote R,
  *                         job-exec's override, the output copy
  *   delegation_recover.c  RECOVER: a job delegated before a plugin reload
@@ -15,96 +20,191 @@
 #define DELEGATE_DELEGATION_IMPL_H
 
 #include "delegation.h"
+#include "dstate.h"
+#include "idmap.h"
 #include "output.h"
 
 struct history;
+struct lane;
 
-enum dstate {
-    D_HOLD,
-    D_PREPARE,
-    D_SUBMIT,
-    D_PENDING,
-    D_ALLOC,
-    D_RUN,
-    D_RUNNING,
-    D_FINISH,
-    D_FAILED,
-    D_CANCELED,
-    D_RECOVER,
-    D_WAIT,
+/* A copy of the job sent to a target (or about to be).  A delegation
+ * owns its copies, newest first; the first is the current attempt's.
+ */
+struct rcopy {
+    struct rcopy *next;  // the delegation's copies
+    struct rcopy *lane_next;
+    struct rcopy **lane_pprev;  // in its lane's list of copies
+    struct delegation *d;
+    struct lane *lane;       // its target's
+    char *label;             // of the target, or NULL
+    flux_jobid_t remote_id;  // 0 until the target answered
+    bool dropped;            // the link was told to forget it
+    bool started;            // the remote job started
+    bool finished;           // the remote job finished, with 'status'
+    int status;
+};
+
+/* Per target, what the delegations keep (the target's user data).
+ */
+struct lane {
+    struct lane *next;  // the env's lanes
+    struct delegation_env *env;
+    struct target *tg;
+    struct rcopy *copies;
+    struct delegation *wait_head;  // jobs that named it, waiting for a
+    struct delegation *wait_tail;  //   slot, oldest first
+    bool wake;                     // a slot freed since the last wake
+};
+
+/* How a failure treats the remote job, if any (now or once its id is
+ * known).
+ */
+enum remote_fate {
+    REMOTE_KEEP,    // left as it is (it ended, or failed by itself)
+    REMOTE_CANCEL,  // cancelled
+};
+
+/* Where the reason of a failed attempt comes from.
+ */
+enum failure_origin {
+    FAILED_HERE,       // "URI: why"
+    FAILED_ON_TARGET,  // "on URI: why"
+};
+
+struct delegation_env {
+    struct host host;
+    double link_timeout;
+    json_t *origin;
+    struct targets *targets;
+    struct idmap *byid;
+    struct lane *lanes;
+    int count[D_NSTATES];             // delegations in each state
+    struct delegation *wait_head;     // jobs routed by a policy, waiting for
+    struct delegation *wait_tail;     //   a slot anywhere, oldest first
+    struct host_timer *wake_timer;    // slots freed: wake the waiting
+    struct delegation *settle_head;   // to decide once the callbacks
+    struct delegation **settle_tail;  //   under way are over
+    struct host_timer *settle_timer;
 };
 
 struct delegation {
-    struct delegation *next;
-    struct delegation **pprev;
     struct delegation_env *env;
     flux_jobid_t id;
     uint32_t userid;
     int urgency;
     struct route *route;
-    struct link *link;  // of the current attempt
-    char *label;        // of the current target, or NULL
+    struct rcopy *copies;  // the current attempt's first
     enum dstate state;
 
     json_t *others;  // other outstanding dependencies (a set; NULL: none yet)
     bool in_depend;
     bool early;    // sent from job.new, held on the target until may_run
     bool may_run;  // in DEPEND with no other dependency: release the copy
-    bool dropped;
 
-    flux_jobid_t remote_id;
     json_t *R;  // R for the source job
-    bool remote_started;
-    bool remote_finished;
-    int remote_status;
 
-    flux_future_t *f_J;  // the job as submitted
-    flux_future_t *f_commit;
-    flux_future_t *f_exec;             // override start or finish
+    struct host_req *req_J;  // the job as submitted
+    struct host_req *req_commit;
+    struct host_req *req_exec;         // override start or finish, or the
+                                       //   guest namespace probe
     struct delegation *settle_next;    // in env's settle queue
     struct delegation **settle_pprev;  //   (NULL: not in it)
-    flux_watcher_t *deadline_w;        // while a deadline is armed
-    flux_watcher_t *retry_w;           // job-exec retries (from the first)
+    struct delegation *wait_next;      // in a wait queue (WAIT)
+    struct delegation *wait_prev;
+    struct lane *wait_lane;             //   its lane's, or NULL: the env's
+    struct host_timer *deadline_timer;  // while a deadline is armed
+    struct host_timer *retry_timer;     // job-exec retries (from the first)
     int exec_tries;
     double exec_retry_since;
     bool exec_ready;  // job-exec runs the job: its guest namespace exists
     char *deadline_why;
-    char *exc_type;            // fatal remote exception after start, raised
-    char *exc_note;            //   once the source job has the remote status
-    struct output *out;        // the remote output, from the remote start
-    flux_future_t *f_recover;  // after a plugin reload
+    char *exc_type;                // fatal remote exception after start, raised
+    char *exc_note;                //   once the source job has the remote status
+    struct output *out;            // the remote output, from the remote start
+    struct host_req *req_recover;  // after a plugin reload
     struct history *recovered;
 };
 
 /* delegation.c */
-void set_state (struct delegation *d, enum dstate state);
-/* Look up 'key' in namespace 'ns' (NULL: the primary one); 'cb' gets the
- * future, kept in '*fp'.  On failure '*fp' is NULL: return -1 with errno.
+/* Move 'd' to 'to' if the table (dstate.h) allows it: keeps the counts,
+ * the slots of the targets and the wait queues.  An illegal move is
+ * logged and refused: return -1 (EINVAL), 'd' unchanged.
  */
-int lookup_then (struct delegation *d,
-                 flux_future_t **fp,
-                 const char *ns,
-                 const char *key,
-                 flux_continuation_f cb);
-bool ended (struct delegation *d);
-void fail (struct delegation *d, const char *type, bool cancel, const char *fmt, ...)
-    __attribute__ ((format (printf, 4, 5)));
-void attempt_failed (struct delegation *d, bool on, bool cancel, const char *why);
-void deadline_arm (struct delegation *d, const char *fmt, ...)
+int delegation_transition (struct delegation *d, enum dstate to);
+bool delegation_ended (struct delegation *d);
+void delegation_log (struct delegation *d, int level, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+/* End the delegation with an exception of 'type' on the source job.
+ */
+void delegation_fail (struct delegation *d,
+                      const char *type,
+                      enum remote_fate fate,
+                      const char *fmt,
+                      ...) __attribute__ ((format (printf, 4, 5)));
+/* The current attempt failed before the remote job started: a job routed
+ * by a policy tries the next target; any other fails.
+ */
+void delegation_attempt_failed (struct delegation *d,
+                                enum failure_origin origin,
+                                enum remote_fate fate,
+                                const char *why);
+void delegation_deadline_arm (struct delegation *d, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
-void raise_held_exception (struct delegation *d);
+void delegation_deadline_stop (struct delegation *d);
+void delegation_raise_held_exception (struct delegation *d);
+int delegation_post (struct delegation *d, const char *name, json_t *context);
+/* Look up 'key' in namespace 'ns' (NULL: the primary one); 'cb' gets
+ * the answer, the request is kept in '*reqp' (NULL once answered).
+ */
+int delegation_lookup_key (struct delegation *d,
+                           struct host_req **reqp,
+                           const char *ns,
+                           const char *key,
+                           host_lookup_f cb);
+/* A link report about this job's current copy.
+ */
+void delegation_report (struct delegation *d, const struct link_report *rep);
+/* The link of the current copy was lost ('up' false) or is back.
+ */
+void delegation_link_state (struct delegation *d, bool up, const char *why);
+
+/* delegation_env.c */
+struct lane *lane_of (struct delegation_env *env, struct target *tg);
+/* The current copy (the delegation's first), or NULL. */
+static inline struct rcopy *current_copy (struct delegation *d)
+{
+    return d->copies;
+}
+const char *copy_uri (struct rcopy *c);
+struct link *copy_link (struct rcopy *c);
+/* A new current copy on 'tg', labelled 'label' (NULL with errno).
+ */
+struct rcopy *copy_add (struct delegation *d, struct target *tg, const char *label);
+/* Tell the link to forget the copy (cancelling the remote job with a
+ * reason), once.
+ */
+void copy_drop (struct rcopy *c, const char *cancel_reason);
+/* Forget the copy altogether (dropped first). */
+void copy_remove (struct rcopy *c);
+/* Queue 'd' (in WAIT) for a slot of the target of 'lane' that it named
+ * (NULL: of any target its policy may use). */
+void wait_enqueue (struct delegation *d, struct lane *lane);
+void wait_unlink (struct delegation *d);
+/* A slot of the target of 'lane' freed: wake who waits, soon. */
+void lane_slot_freed (struct lane *lane);
 
 /* delegation_prepare.c: choose the target and send the copy */
-void prepare (struct delegation *d);
+void delegation_prepare (struct delegation *d);
 
-/* delegation_hold.c: take 'd' out of the queue of delegations to decide */
+/* delegation_hold.c */
 void settle_unlink (struct delegation *d);
+void settle_timer_cb (void *arg);
 
 /* delegation_run.c */
-void take_R (struct delegation *d, json_t *remote_R);
-void remote_start_seen (struct delegation *d);
-void advance (struct delegation *d);
-void output_complete_cb (void *arg);
+void delegation_take_R (struct delegation *d, json_t *remote_R);
+void delegation_remote_started (struct delegation *d);
+void delegation_advance (struct delegation *d);
+void delegation_output_cb (void *arg);
 
 #endif /* !DELEGATE_DELEGATION_IMPL_H */
 

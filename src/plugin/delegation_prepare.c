@@ -2,7 +2,12 @@
 
 /* delegation_prepare.c - PREPARE: choose the target, read J, send the copy
  *
- * Part of the state machine drawn at the top of delegation.c.
+ * Part of the state machine drawn at the top of delegation.c:
+ *
+ *   HOLD or WAIT ── route: a target chosen (a slot taken) ──> PREPARE
+ *                ── route: its target(s) full ─────────────> WAIT
+ *                ── route: no target left ─────────────────> FAILED
+ *   PREPARE ── J read, the copy queued on the link ────────> SUBMIT
  */
 
 #if HAVE_CONFIG_H
@@ -15,8 +20,6 @@
 
 #include "delegation_impl.h"
 #include "jobspec.h"
-
-/* ---- PREPARE: read the job as submitted (J), send the copy ---- */
 
 /* The copy records where it came from: this instance and the job id.
  */
@@ -31,9 +34,13 @@ static json_t *origin_create (struct delegation *d)
     return origin;
 }
 
+static json_t *current_jobspec (struct delegation *d)
+{
+    return d->env->host.ops->jobspec (d->env->host.h, d->id);
+}
+
 static char *remote_jobspec (struct delegation *d, const char *J, flux_error_t *errp)
 {
-    flux_plugin_arg_t *args;
     json_t *current;
     json_t *submitted = NULL;
     json_t *origin = NULL;
@@ -41,129 +48,144 @@ static char *remote_jobspec (struct delegation *d, const char *J, flux_error_t *
     char *s = NULL;
 
     snprintf (errp->text, sizeof (errp->text), "out of memory");
-    if ((args = flux_jobtap_job_lookup (d->env->p, d->id))
-        && flux_plugin_arg_unpack (args,
-                                   FLUX_PLUGIN_ARG_IN,
-                                   "{s:o}",
-                                   "jobspec",
-                                   &current)
-               == 0
-        && (submitted = delegate_J_jobspec (J, errp)) && (origin = origin_create (d))
+    if ((current = current_jobspec (d)) && (submitted = delegate_J_jobspec (J, errp))
+        && (origin = origin_create (d))
         && (copy = delegate_jobspec_remote (current, submitted, origin, errp)))
         s = json_dumps (copy, JSON_COMPACT);
     json_decref (copy);
     json_decref (origin);
     json_decref (submitted);
-    flux_plugin_arg_destroy (args);
+    json_decref (current);
     return s;
 }
 
-static void J_cb (flux_future_t *f, void *arg)
+static void J_cb (void *arg, const char *J, int errnum)
 {
     struct delegation *d = arg;
-    const char *J;
+    struct rcopy *c = current_copy (d);
     char *s = NULL;
     flux_error_t error;
 
-    if (flux_kvs_lookup_get (f, &J) < 0) {
-        fail (d,
-              "DelegationFailure",
-              false,
-              "%s: cannot read the job as submitted: %s",
-              link_uri (d->link),
-              future_strerror (f, errno));
-    } else if (!ended (d)) {
-        if (!(s = remote_jobspec (d, J, &error)))
-            fail (d,
-                  "DelegationFailure",
-                  false,
-                  "%s: cannot prepare the job for the target: %s",
-                  link_uri (d->link),
-                  error.text);
-        else if (link_submit (d->link,
-                              d->id,
-                              s,
-                              d->may_run ? d->urgency : FLUX_JOB_URGENCY_HOLD)
-                 < 0)
-            fail (d,
-                  "DelegationFailure",
-                  false,
-                  "%s: cannot queue the job: %s",
-                  link_uri (d->link),
-                  strerror (errno));
-        else
-            set_state (d, D_SUBMIT);
-    }
+    d->req_J = NULL;
+    if (delegation_ended (d) || !c)
+        return;
+    if (!J) {
+        delegation_fail (d,
+                         "DelegationFailure",
+                         REMOTE_KEEP,
+                         "%s: cannot read the job as submitted: %s",
+                         copy_uri (c),
+                         strerror (errnum));
+    } else if (!(s = remote_jobspec (d, J, &error)))
+        delegation_fail (d,
+                         "DelegationFailure",
+                         REMOTE_KEEP,
+                         "%s: cannot prepare the job for the target: %s",
+                         copy_uri (c),
+                         error.text);
+    else if (link_submit (copy_link (c),
+                          d->id,
+                          s,
+                          d->may_run ? d->urgency : FLUX_JOB_URGENCY_HOLD)
+             < 0)
+        delegation_fail (d,
+                         "DelegationFailure",
+                         REMOTE_KEEP,
+                         "%s: cannot queue the job: %s",
+                         copy_uri (c),
+                         strerror (errno));
+    else
+        (void)delegation_transition (d, D_SUBMIT);
     free (s);
-    flux_future_destroy (f);
-    d->f_J = NULL;
 }
 
-/* Choose the target of this attempt.  Return 0, 1 if the job waits for
- * a slot (WAIT), or -1 if the job failed.
+/* Every target of the route is full: wait in WAIT, queued on the target
+ * the job named, or with the jobs of policies.
+ */
+static void wait_for_slot (struct delegation *d)
+{
+    struct lane *lane = NULL;
+    struct target *tg;
+
+    if (d->state == D_WAIT)
+        return;  // woken, and still waiting: it keeps its place
+    if (!route_can_failover (d->route)
+        && (!(tg = targets_get (d->env->targets, route_candidate (d->route, 0)))
+            || !(lane = lane_of (d->env, tg)))) {
+        delegation_fail (d,
+                         "DelegationFailure",
+                         REMOTE_KEEP,
+                         "cannot wait for a slot: %s",
+                         strerror (errno));
+        return;
+    }
+    if (delegation_transition (d, D_WAIT) == 0)
+        wait_enqueue (d, lane);
+}
+
+/* Choose the target of this attempt and make its copy.  Return 0, or
+ * -1 if the job waits (WAIT) or failed.
  */
 static int choose_target (struct delegation *d)
 {
-    flux_plugin_arg_t *args;
+    struct targets *t = d->env->targets;
+    struct route_choice choice;
     json_t *jobspec = NULL;
-    const char *uri;
-    const char *label;
-    char error[1024];
-    int rc = -1;
+    char err[1024];
+    flux_error_t error;
+    enum route_result res = ROUTE_NONE;
+    struct target *tg;
+    int n;
 
-    snprintf (error, sizeof (error), "cannot read the job");
-    if ((args = flux_jobtap_job_lookup (d->env->p, d->id))
-        && flux_plugin_arg_unpack (args,
-                                   FLUX_PLUGIN_ARG_IN,
-                                   "{s:o}",
-                                   "jobspec",
-                                   &jobspec)
-               == 0
-        && (rc = route_next (d->route,
-                             d->env->targets,
-                             jobspec,
-                             &uri,
-                             &label,
-                             error,
-                             sizeof (error)))
-               == 0) {
-        rc = -1;
-        free (d->label);
-        d->label = label ? strdup (label) : NULL;
-        if ((d->link = targets_link (d->env->targets, uri)))
-            rc = 0;
-        else
-            snprintf (error, sizeof (error), "%s: %s", uri, strerror (errno));
+    if ((n = route_candidates (d->route, targets_conf (t), &error)) < 0)
+        snprintf (err, sizeof (err), "%s", error.text);
+    else if (!(jobspec = current_jobspec (d)))
+        snprintf (err, sizeof (err), "cannot read the job");
+    else {
+        struct target_view views[n + 1];
+        for (int i = 0; i < n; i++)
+            targets_view (t, route_candidate (d->route, i), &views[i]);
+        res = route_choose (d->route,
+                            views,
+                            jobspec,
+                            (unsigned int)random (),
+                            targets_rr_next (t),
+                            &choice,
+                            err,
+                            sizeof (err));
     }
-    flux_plugin_arg_destroy (args);
-    if (rc == 1) {  // a full target: wait for a slot (delegation_wake_all)
-        d->link = NULL;
-        set_state (d, D_WAIT);
-    } else if (rc < 0) {
-        d->link = NULL;
-        fail (d, "DelegationFailure", false, "%s", error);
+    json_decref (jobspec);
+    if (res == ROUTE_WAIT) {
+        wait_for_slot (d);
+        return -1;
     }
-    return rc;
+    if (res == ROUTE_CHOSEN) {
+        if ((tg = targets_get (t, choice.uri)) && copy_add (d, tg, choice.label))
+            return 0;
+        snprintf (err, sizeof (err), "%s: %s", choice.uri, strerror (errno));
+    }
+    delegation_fail (d, "DelegationFailure", REMOTE_KEEP, "%s", err);
+    return -1;
 }
 
-void prepare (struct delegation *d)
+void delegation_prepare (struct delegation *d)
 {
     char key[64];
 
-    if (choose_target (d) != 0)
+    if (delegation_ended (d) || choose_target (d) < 0
+        || delegation_transition (d, D_PREPARE) < 0)
         return;
-    set_state (d, D_PREPARE);
-    deadline_arm (d, "no answer within %gs", d->env->link_timeout);
-    if (ended (d))
+    delegation_deadline_arm (d, "no answer within %gs", d->env->link_timeout);
+    if (delegation_ended (d))
         return;  // the deadline could not be armed
     if (flux_job_kvs_key (key, sizeof (key), d->id, "J") < 0
-        || lookup_then (d, &d->f_J, NULL, key, J_cb) < 0)
-        fail (d,
-              "DelegationFailure",
-              false,
-              "%s: cannot read the job as submitted: %s",
-              link_uri (d->link),
-              strerror (errno));
+        || delegation_lookup_key (d, &d->req_J, NULL, key, J_cb) < 0)
+        delegation_fail (d,
+                         "DelegationFailure",
+                         REMOTE_KEEP,
+                         "%s: cannot read the job as submitted: %s",
+                         copy_uri (current_copy (d)),
+                         strerror (errno));
 }
 
 // vi:ts=4 sw=4 expandtab

@@ -7,7 +7,8 @@
  * manager gives a newly loaded plugin, and after a restart the plugins
  * loaded from its configuration, job.create for each active job, but not
  * the job's past, and the data an unloaded plugin left is not ours.
- * So, asynchronously:
+ * So its delegation, created in HOLD, moves to RECOVER at once, and then,
+ * asynchronously:
  *
  *   RECOVER ── eventlog read (history.h) ──┬─ never sent ──────────> HOLD
  *      │                                   │  (other dependencies taken
@@ -40,59 +41,74 @@
 #include "delegation_impl.h"
 #include "history.h"
 
-/* Follow the remote job again, skipping 'output_copied' output entries.
+/* A copy of the job on the target of its last submission, followed by
+ * the link from the remote job's first event, skipping 'output_copied'
+ * output entries.  NULL with errno.
+ */
+static struct rcopy *follow_copy (struct delegation *d,
+                                  const struct history *h,
+                                  int output_copied)
+{
+    struct target *tg;
+    struct rcopy *c;
+
+    if (!(tg = targets_get (d->env->targets, h->uri))
+        || !(c = copy_add (d, tg, h->label[0] ? h->label : NULL)))
+        return NULL;
+    c->remote_id = h->remote_id;
+    if (link_follow (copy_link (c), d->id, h->remote_id, 0, output_copied) < 0) {
+        c->dropped = true;  // the link never had it
+        return NULL;
+    }
+    return c;
+}
+
+/* Follow the remote job again, in the state its history says.
  */
 static void follow (struct delegation *d, const struct history *h, int output_copied)
 {
-    free (d->label);
-    d->label = h->label[0] ? strdup (h->label) : NULL;
-    d->remote_id = h->remote_id;
-    if (!(d->link = targets_link (d->env->targets, h->uri))
-        || link_follow (d->link, d->id, h->remote_id, 0, output_copied) < 0) {
-        d->link = NULL;
-        fail (d,
-              "DelegationFailure",
-              false,
-              "%s: cannot follow the remote job after a plugin reload: %s",
-              h->uri,
-              strerror (errno));
+    const struct host *host = &d->env->host;
+    struct rcopy *c;
+    enum dstate to = h->start ? D_RUNNING : h->alloc ? D_RUN : D_PENDING;
+
+    if (!(c = follow_copy (d, h, output_copied))) {
+        delegation_fail (d,
+                         "DelegationFailure",
+                         REMOTE_KEEP,
+                         "%s: cannot follow the remote job after a plugin reload: %s",
+                         h->uri,
+                         strerror (errno));
+        return;
+    }
+    if (delegation_transition (d, to) < 0)
+        return;
+    if (h->alloc && !(d->R = json_object ())) {  // the source job has its R
+        delegation_fail (d, "DelegationFailure", REMOTE_CANCEL, "out of memory");
         return;
     }
     if (h->start) {
-        set_state (d, D_RUNNING);
-        d->remote_started = true;
-        if ((d->out = output_create (d->env->h,
-                                     d->id,
-                                     d->env->service,
-                                     output_complete_cb,
-                                     d)))
+        c->started = true;
+        if ((d->out =
+                 host->ops->output_create (host->h, d->id, delegation_output_cb, d)))
             output_resume (d->out, output_copied);  // started by advance()
-        advance (d);
-    } else if (h->alloc)
-        set_state (d, D_RUN);
-    else
-        set_state (d, D_PENDING);
-    if (h->alloc && !(d->R = json_object ()))  // the source job has its R
-        fail (d, "DelegationFailure", true, "out of memory");
+        delegation_advance (d);
+    }
 }
 
-static void output_count_cb (flux_future_t *f, void *arg)
+static void output_count_cb (void *arg, const char *s, int errnum)
 {
     struct delegation *d = arg;
-    const char *s = NULL;
+    struct history *h = d->recovered;
     int lines = 0;
 
-    /* ENOENT: nothing copied yet */
-    if (flux_kvs_lookup_get (f, &s) == 0 && s) {
-        for (; *s; s++)
-            if (*s == '\n')
-                lines++;
-    }
-    follow (d, d->recovered, lines);
-    free (d->recovered);
+    d->req_recover = NULL;
     d->recovered = NULL;
-    flux_future_destroy (f);
-    d->f_recover = NULL;
+    /* ENOENT: nothing copied yet */
+    for (; s && *s; s++)
+        if (*s == '\n')
+            lines++;
+    follow (d, h, lines);
+    free (h);
 }
 
 /* Look up 'key' (in namespace 'ns'; NULL: the primary one), then 'cb'.
@@ -100,16 +116,16 @@ static void output_count_cb (flux_future_t *f, void *arg)
 static void recover_lookup (struct delegation *d,
                             const char *ns,
                             const char *key,
-                            flux_continuation_f cb,
+                            host_lookup_f cb,
                             const char *what)
 {
-    if (lookup_then (d, &d->f_recover, ns, key, cb) < 0)
-        fail (d,
-              "DelegationFailure",
-              true,
-              "cannot read the job's %s: %s",
-              what,
-              strerror (errno));
+    if (delegation_lookup_key (d, &d->req_recover, ns, key, cb) < 0)
+        delegation_fail (d,
+                         "DelegationFailure",
+                         REMOTE_CANCEL,
+                         "cannot read the job's %s: %s",
+                         what,
+                         strerror (errno));
 }
 
 /* Read the output copied so far through job.<id>.guest in the primary
@@ -121,7 +137,10 @@ static void count_output (struct delegation *d)
     char key[64];
 
     if (flux_job_kvs_key (key, sizeof (key), d->id, "guest.output") < 0)
-        fail (d, "DelegationFailure", true, "cannot name the job's output");
+        delegation_fail (d,
+                         "DelegationFailure",
+                         REMOTE_CANCEL,
+                         "cannot name the job's output");
     else
         recover_lookup (d, NULL, key, output_count_cb, "output");
 }
@@ -130,29 +149,26 @@ static void count_output (struct delegation *d)
  */
 static void abandon (struct delegation *d, const struct history *h)
 {
-    set_state (d, D_CANCELED);
-    if (h->remote_id && !h->finish && (d->link = targets_link (d->env->targets, h->uri))
-        && link_follow (d->link, d->id, h->remote_id, 0, 0) == 0)
-        (void)link_drop (d->link,
-                         d->id,
-                         "the source job ended while delegate.so was unloaded");
-    d->dropped = true;
+    struct rcopy *c;
+
+    if (delegation_transition (d, D_CANCELED) == 0 && h->remote_id && !h->finish
+        && (c = follow_copy (d, h, 0)))
+        copy_drop (c, "the source job ended while delegate.so was unloaded");
 }
 
-static void eventlog_cb (flux_future_t *f, void *arg)
+static void eventlog_cb (void *arg, const char *eventlog, int errnum)
 {
     struct delegation *d = arg;
-    const char *eventlog;
     struct history *h;
     flux_error_t error;
 
-    if (!(h = calloc (1, sizeof (*h))) || flux_kvs_lookup_get (f, &eventlog) < 0
+    d->req_recover = NULL;
+    if (!(h = calloc (1, sizeof (*h))) || !eventlog
         || history_parse (eventlog, h, &error) < 0) {
-        fail (d,
-              "DelegationFailure",
-              true,
-              "cannot read the job's eventlog after a plugin reload");
-        free (h);
+        delegation_fail (d,
+                         "DelegationFailure",
+                         REMOTE_CANCEL,
+                         "cannot read the job's eventlog after a plugin reload");
     } else if (h->fatal || h->finish)
         abandon (d, h);
     else if (h->start) {
@@ -166,25 +182,26 @@ static void eventlog_cb (flux_future_t *f, void *arg)
         for (int i = 0; i < h->ndeps; i++)
             delegation_dependency_add (d, h->deps[i]);
         if (h->remote_id == 0)
-            set_state (d, D_HOLD);
+            (void)delegation_transition (d, D_HOLD);
         else
             follow (d, h, 0);
-        if (!ended (d))
+        if (!delegation_ended (d))
             delegation_depend (d);
     }
     free (h);
-    flux_future_destroy (f);
-    if (d->f_recover == f)
-        d->f_recover = NULL;
 }
 
 void delegation_recover (struct delegation *d)
 {
     char key[64];
 
-    set_state (d, D_RECOVER);
+    if (delegation_transition (d, D_RECOVER) < 0)
+        return;
     if (flux_job_kvs_key (key, sizeof (key), d->id, "eventlog") < 0)
-        fail (d, "DelegationFailure", true, "cannot name the job's eventlog");
+        delegation_fail (d,
+                         "DelegationFailure",
+                         REMOTE_CANCEL,
+                         "cannot name the job's eventlog");
     else
         recover_lookup (d, NULL, key, eventlog_cb, "eventlog");
 }

@@ -38,105 +38,107 @@
  */
 static const char *ready_to_run (struct delegation *d)
 {
+    const struct host *host = &d->env->host;
     json_t *test;
     int rc;
 
-    if (flux_jobtap_job_set_flag (d->env->p, d->id, "alloc-bypass") < 0)
+    if (host->ops->set_flag (host->h, d->id, "alloc-bypass") < 0)
         return "cannot set the alloc-bypass flag";
     if (!(test = delegate_exec_test_create ()))
         return "cannot set exec test mode";
-    rc = flux_jobtap_jobspec_update_id_pack (d->env->p,
-                                             d->id,
-                                             "{s:O}",
-                                             "attributes.system.exec.test",
-                                             test);
+    rc =
+        host->ops->jobspec_update (host->h, d->id, "attributes.system.exec.test", test);
     json_decref (test);
     if (rc < 0)
         return "cannot set exec test mode";
-    if (flux_jobtap_dependency_remove (d->env->p, d->id, DELEGATION_DEPENDENCY) < 0)
+    if (host->ops->dependency_remove (host->h, d->id, DELEGATION_DEPENDENCY) < 0)
         return "cannot release the job";
     return NULL;
 }
 
-void take_R (struct delegation *d, json_t *remote_R)
+void delegation_take_R (struct delegation *d, json_t *remote_R)
 {
+    const char *uri = copy_uri (current_copy (d));
     flux_error_t error;
     const char *what;
 
-    if (d->R || ended (d))
+    if (d->R || delegation_ended (d) || d->state != D_PENDING)
         return;
     if (!(d->R = delegate_source_R (remote_R, &error))) {
-        fail (d, "DelegationFailure", true, "%s: %s", link_uri (d->link), error.text);
+        delegation_fail (d,
+                         "DelegationFailure",
+                         REMOTE_CANCEL,
+                         "%s: %s",
+                         uri,
+                         error.text);
         return;
     }
-    set_state (d, D_ALLOC);
+    if (delegation_transition (d, D_ALLOC) < 0)
+        return;
     if ((what = ready_to_run (d)))
-        fail (d,
-              "DelegationFailure",
-              true,
-              "%s: %s: %s",
-              link_uri (d->link),
-              what,
-              strerror (errno));
+        delegation_fail (d,
+                         "DelegationFailure",
+                         REMOTE_CANCEL,
+                         "%s: %s: %s",
+                         uri,
+                         what,
+                         strerror (errno));
 }
 
-static void commit_cb (flux_future_t *f, void *arg)
+static void commit_cb (void *arg, int errnum, const char *errstr)
 {
     struct delegation *d = arg;
+    json_t *ctx;
 
-    if (flux_future_get (f, NULL) < 0)
-        fail (d,
-              "alloc",
-              true,
-              "delegate: cannot store R: %s",
-              future_strerror (f, errno));
-    else if (!ended (d)) {
-        set_state (d, D_RUN);
-        if (flux_jobtap_event_post_pack (d->env->p,
-                                         d->id,
-                                         "alloc",
-                                         "{s:b}",
-                                         "bypass",
-                                         1)
-            < 0)
-            fail (d,
-                  "alloc",
-                  true,
-                  "delegate: cannot post alloc: %s",
-                  strerror (errno));
+    d->req_commit = NULL;
+    if (errnum != 0)
+        delegation_fail (d,
+                         "alloc",
+                         REMOTE_CANCEL,
+                         "delegate: cannot store R: %s",
+                         errstr);
+    else if (!delegation_ended (d) && delegation_transition (d, D_RUN) == 0) {
+        if (!(ctx = json_pack ("{s:b}", "bypass", 1))
+            || delegation_post (d, "alloc", ctx) < 0)
+            delegation_fail (d,
+                             "alloc",
+                             REMOTE_CANCEL,
+                             "delegate: cannot post alloc: %s",
+                             strerror (errno));
         else
-            advance (d);
+            delegation_advance (d);
+        json_decref (ctx);
     }
-    flux_future_destroy (f);
-    d->f_commit = NULL;
 }
 
-int delegation_sched (struct delegation *d, flux_plugin_arg_t *args)
+json_t *delegation_sched (struct delegation *d)
 {
-    flux_kvs_txn_t *txn = NULL;
-    char key[64];
+    const struct host *host = &d->env->host;
 
-    if (!d->R || d->state != D_ALLOC || d->f_commit)
-        return 0;
-    if (flux_plugin_arg_pack (args, FLUX_PLUGIN_ARG_OUT, "{s:O}", "R", d->R) < 0
-        || flux_job_kvs_key (key, sizeof (key), d->id, "R") < 0
-        || !(txn = flux_kvs_txn_create ())
-        || flux_kvs_txn_pack (txn, 0, key, "O", d->R) < 0
-        || !(d->f_commit = flux_kvs_commit (d->env->h, NULL, 0, txn))
-        || flux_future_then (d->f_commit, -1., commit_cb, d) < 0) {
-        flux_future_destroy (d->f_commit);
-        d->f_commit = NULL;
-        fail (d, "alloc", true, "delegate: cannot store R: %s", strerror (errno));
+    if (!d->R || d->state != D_ALLOC || d->req_commit)
+        return NULL;
+    if (!(d->req_commit = host->ops->commit_R (host->h, d->id, d->R, commit_cb, d))) {
+        delegation_fail (d,
+                         "alloc",
+                         REMOTE_CANCEL,
+                         "delegate: cannot store R: %s",
+                         strerror (errno));
+        return NULL;
     }
-    flux_kvs_txn_destroy (txn);
-    return 0;
+    return d->R;
 }
 
 /* ---- RUN -> RUNNING -> FINISH: drive job-exec's override ---- */
 
-static void retry_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
+static void retry_cb (void *arg)
 {
-    advance (arg);
+    delegation_advance (arg);
+}
+
+static bool retry_armed (struct delegation *d)
+{
+    const struct host *host = &d->env->host;
+    return d->retry_timer && host->ops->timer_armed (host->h, d->retry_timer);
 }
 
 /* Arm the retry timer (made at the first retry) for another try at
@@ -144,13 +146,13 @@ static void retry_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *a
  */
 static bool retry_later (struct delegation *d)
 {
-    flux_reactor_t *r = flux_get_reactor (d->env->h);
-    double now = flux_reactor_now (r);
+    const struct host *host = &d->env->host;
+    double now = host->ops->now (host->h);
     double delay = EXEC_RETRY_DELAY;
     double max;
 
-    if (!d->retry_w
-        && !(d->retry_w = flux_timer_watcher_create (r, 0., 0., retry_cb, d)))
+    if (!d->retry_timer
+        && !(d->retry_timer = host->ops->timer_create (host->h, retry_cb, d)))
         return false;
     if (d->exec_tries++ == 0)
         d->exec_retry_since = now;
@@ -160,9 +162,20 @@ static bool retry_later (struct delegation *d)
                                          : EXEC_RETRY_DELAY_MAX;
     for (int i = 1; i < d->exec_tries && delay < max; i++)
         delay *= 2;
-    flux_timer_watcher_reset (d->retry_w, delay < max ? delay : max, 0.);
-    flux_watcher_start (d->retry_w);
+    host->ops->timer_arm (host->h, d->retry_timer, delay < max ? delay : max);
     return true;
+}
+
+/* job-exec took the job, or retries are over: the timer goes (made
+ * again at the next retry).
+ */
+static void retry_done (struct delegation *d)
+{
+    const struct host *host = &d->env->host;
+
+    d->exec_tries = 0;
+    host->ops->timer_destroy (host->h, d->retry_timer);
+    d->retry_timer = NULL;
 }
 
 /* The errors of an override that job-exec may take later: ENOSYS (not
@@ -175,40 +188,42 @@ static bool exec_not_ready (struct delegation *d, int errnum)
            || (d->state == D_FINISH && errnum == EINVAL);
 }
 
-static void exec_cb (flux_future_t *f, void *arg)
+/* The guest namespace exists: the output copy may be written.
+ */
+static void exec_has_job (struct delegation *d)
+{
+    d->exec_ready = true;
+    if (d->out)
+        output_start (d->out);
+}
+
+static void exec_cb (void *arg, int errnum, const char *errstr)
 {
     struct delegation *d = arg;
-    int rc = flux_future_get (f, NULL);
-    int errnum = errno;
-    char errbuf[256];
 
-    snprintf (errbuf, sizeof (errbuf), "%s", future_strerror (f, errnum));
-    flux_future_destroy (f);
-    d->f_exec = NULL;
-    if (ended (d))
+    d->req_exec = NULL;
+    if (delegation_ended (d))
         return;
-    if (rc < 0 && exec_not_ready (d, errnum) && retry_later (d))
+    if (errnum != 0 && exec_not_ready (d, errnum) && retry_later (d))
         return;
-    d->exec_tries = 0;
-    flux_watcher_destroy (d->retry_w);  // made again at the next retry
-    d->retry_w = NULL;
+    retry_done (d);
     if (d->state == D_RUN) {
-        if (rc == 0) {
-            set_state (d, D_RUNNING);
-            d->exec_ready = true;
-            if (d->out)
-                output_start (d->out);  // job-exec made the guest namespace
-        }
-    } else if (d->state == D_FINISH && (rc == 0 || d->exc_type)) {
+        if (errnum == 0 && delegation_transition (d, D_RUNNING) == 0)
+            exec_has_job (d);  // job-exec made the guest namespace
+    } else if (d->state == D_FINISH && (errnum == 0 || d->exc_type)) {
         if (d->exc_type)
-            raise_held_exception (d);
+            delegation_raise_held_exception (d);
         return;
     }
-    if (rc < 0) {
-        fail (d, "exec", true, "delegate: job-exec override: %s", errbuf);
+    if (errnum != 0) {
+        delegation_fail (d,
+                         "exec",
+                         REMOTE_CANCEL,
+                         "delegate: job-exec override: %s",
+                         errstr);
         return;
     }
-    advance (d);
+    delegation_advance (d);
 }
 
 /* The output copy is written only once the job's guest namespace exists:
@@ -216,31 +231,26 @@ static void exec_cb (flux_future_t *f, void *arg)
  * a job taken over in RUNNING (recover), after a plugin reload at once,
  * after an instance restart once job-exec has reattached the job.
  */
-static void probe_cb (flux_future_t *f, void *arg)
+static void probe_cb (void *arg, const char *value, int errnum)
 {
     struct delegation *d = arg;
-    int rc = flux_kvs_lookup_get (f, NULL);
-    int errnum = errno;
 
-    flux_future_destroy (f);
-    d->f_exec = NULL;
-    if (ended (d))
+    d->req_exec = NULL;
+    if (delegation_ended (d))
         return;
-    if (rc < 0 && retry_later (d))
+    if (!value && retry_later (d))
         return;
-    d->exec_tries = 0;
-    if (rc < 0) {
-        fail (d,
-              "exec",
-              true,
-              "delegate: the job's guest namespace is missing: %s",
-              strerror (errnum));
+    retry_done (d);
+    if (!value) {
+        delegation_fail (d,
+                         "exec",
+                         REMOTE_CANCEL,
+                         "delegate: the job's guest namespace is missing: %s",
+                         strerror (errnum));
         return;
     }
-    d->exec_ready = true;
-    if (d->out)
-        output_start (d->out);
-    advance (d);
+    exec_has_job (d);
+    delegation_advance (d);
 }
 
 static void probe_namespace (struct delegation *d)
@@ -248,38 +258,36 @@ static void probe_namespace (struct delegation *d)
     char ns[64];
 
     if (flux_job_kvs_namespace (ns, sizeof (ns), d->id) < 0
-        || lookup_then (d, &d->f_exec, ns, "exec.eventlog", probe_cb) < 0)
-        fail (d, "exec", true, "delegate: cannot look up the guest namespace");
+        || delegation_lookup_key (d, &d->req_exec, ns, "exec.eventlog", probe_cb) < 0)
+        delegation_fail (d,
+                         "exec",
+                         REMOTE_CANCEL,
+                         "delegate: cannot look up the guest namespace");
 }
 
 static void exec_override (struct delegation *d, const char *event, int status)
 {
-    if (!(d->f_exec = flux_rpc_pack (d->env->h,
-                                     "job-exec.override",
-                                     FLUX_NODEID_ANY,
-                                     0,
-                                     "{s:s s:I s:i}",
-                                     "event",
-                                     event,
-                                     "jobid",
-                                     d->id,
-                                     "status",
-                                     status))
-        || flux_future_then (d->f_exec, -1., exec_cb, d) < 0) {
-        flux_future_destroy (d->f_exec);
-        d->f_exec = NULL;
-        fail (d, "exec", true, "delegate: job-exec override: %s", strerror (errno));
-    }
+    const struct host *host = &d->env->host;
+
+    if (!(d->req_exec =
+              host->ops->exec_override (host->h, d->id, event, status, exec_cb, d)))
+        delegation_fail (d,
+                         "exec",
+                         REMOTE_CANCEL,
+                         "delegate: job-exec override: %s",
+                         strerror (errno));
 }
 
 /* The source job finishes once the remote job finished and its output
  * was copied (job-exec removes the guest namespace at the finish).
  */
-void advance (struct delegation *d)
+void delegation_advance (struct delegation *d)
 {
-    if (ended (d) || d->f_exec || flux_watcher_is_active (d->retry_w))
+    struct rcopy *c = current_copy (d);
+
+    if (delegation_ended (d) || !c || d->req_exec || retry_armed (d))
         return;
-    if (d->state == D_RUN && d->remote_started) {
+    if (d->state == D_RUN && c->started) {
         /* like a local job, it starts once its output can be read */
         if (!d->exec_ready)
             probe_namespace (d);
@@ -288,34 +296,30 @@ void advance (struct delegation *d)
     } else if (d->state == D_RUNNING && !d->exec_ready)
         probe_namespace (d);
     else if (d->state == D_FINISH && d->exec_tries > 0)  // a retry is due
-        exec_override (d, "finish", d->remote_status);
-    else if (d->state == D_RUNNING && d->remote_finished
-             && (!d->out || output_complete (d->out))) {
-        set_state (d, D_FINISH);
-        exec_override (d, "finish", d->remote_status);
-    }
+        exec_override (d, "finish", c->status);
+    else if (d->state == D_RUNNING && c->finished
+             && (!d->out || output_complete (d->out))
+             && delegation_transition (d, D_FINISH) == 0)
+        exec_override (d, "finish", c->status);
 }
 
-void output_complete_cb (void *arg)
+void delegation_output_cb (void *arg)
 {
-    advance (arg);
+    delegation_advance (arg);
 }
 
 /* The remote job started: its output will be copied (output.h).
  */
-void remote_start_seen (struct delegation *d)
+void delegation_remote_started (struct delegation *d)
 {
-    d->remote_started = true;
+    const struct host *host = &d->env->host;
+
+    current_copy (d)->started = true;
     if (!d->out
-        && !(d->out = output_create (d->env->h,
-                                     d->id,
-                                     d->env->service,
-                                     output_complete_cb,
-                                     d)))
-        flux_log_error (d->env->h,
-                        "delegate: job %ju: output will not be copied",
-                        (uintmax_t)d->id);
-    advance (d);
+        && !(d->out =
+                 host->ops->output_create (host->h, d->id, delegation_output_cb, d)))
+        delegation_log (d, LOG_ERR, "output will not be copied: %s", strerror (errno));
+    delegation_advance (d);
 }
 
 // vi:ts=4 sw=4 expandtab

@@ -38,7 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "link.h"
+#include "link_thread.h"
 #include "metrics.h"
 #include "orphan.h"
 #include "quiet_thread.h"
@@ -71,7 +71,8 @@ struct cmd {
     char *text;              // SUBMIT: jobspec, DROP: cancel reason (may be NULL)
 };
 
-struct link {
+struct tlink {
+    struct link base;  // first
     char *uri;
     link_report_f cb;
     void *cb_arg;
@@ -105,12 +106,12 @@ struct link {
 
 /* The link thread connects while it has this to do.
  */
-static bool has_work (struct link *l)
+static bool has_work (struct tlink *l)
 {
     return l->keep || !rjob_list_empty (&l->jobs) || !orphans_empty (l->orphans);
 }
 
-static void cmd_drain (struct link *l);
+static void cmd_drain (struct tlink *l);
 
 /* ---- reports (link thread -> main) ---- */
 
@@ -124,7 +125,7 @@ static void report_destroy (void *item)
     }
 }
 
-void link_report (struct link *l,
+void link_report (struct tlink *l,
                   enum link_report_type type,
                   flux_jobid_t srcid,
                   flux_jobid_t remote_id,
@@ -145,37 +146,37 @@ void link_report (struct link *l,
 
 static void report_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
 {
-    struct link *l = arg;
+    struct tlink *l = arg;
     struct link_report *rep;
 
     while ((rep = tqueue_pop (l->reports))) {
-        l->cb (l, rep, l->cb_arg);
+        l->cb (&l->base, rep, l->cb_arg);
         report_destroy (rep);
     }
 }
 
 /* ---- connection (link thread) ---- */
 
-flux_t *link_handle (struct link *l)
+flux_t *link_handle (struct tlink *l)
 {
     return l->h;
 }
 
 /* A send on the remote handle failed: treat the connection as lost.
  */
-void link_connection_error (struct link *l)
+void link_connection_error (struct tlink *l)
 {
     flux_reactor_stop_error (l->r);
 }
 
-void link_add_orphan (struct link *l, flux_jobid_t srcid, json_t *origin)
+void link_add_orphan (struct tlink *l, flux_jobid_t srcid, json_t *origin)
 {
     (void)orphans_add (l->orphans, srcid, origin);
 }
 
 /* Drop the link's own futures on the remote handle (not the jobs').
  */
-static void stop_link_traffic (struct link *l)
+static void stop_link_traffic (struct tlink *l)
 {
     flux_future_destroy (l->f_owner);
     l->f_owner = NULL;
@@ -185,13 +186,13 @@ static void stop_link_traffic (struct link *l)
 
 /* Drop every future on the remote handle, and the jobs with theirs.
  */
-static void forget_target (struct link *l)
+static void forget_target (struct tlink *l)
 {
     stop_link_traffic (l);
     rjob_list_clear (&l->jobs);
 }
 
-static void disconnect (struct link *l, const char *why)
+static void disconnect (struct tlink *l, const char *why)
 {
     if (!l->h)
         return;
@@ -214,7 +215,7 @@ static void trim_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *ar
 #endif
 }
 
-void link_submit_answered (struct link *l)
+void link_submit_answered (struct tlink *l)
 {
     if (!flux_watcher_is_active (l->trim_w)) {
         flux_timer_watcher_reset (l->trim_w, TRIM_DELAY, 0.);
@@ -222,19 +223,19 @@ void link_submit_answered (struct link *l)
     }
 }
 
-struct rjob_list *link_jobs (struct link *l)
+struct rjob_list *link_jobs (struct tlink *l)
 {
     return &l->jobs;
 }
 
 static void backoff_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
 {
-    struct link *l = arg;
+    struct tlink *l = arg;
     l->want_connect = true;
     flux_reactor_stop (r);
 }
 
-static void connect_failed (struct link *l, const char *why)
+static void connect_failed (struct tlink *l, const char *why)
 {
     rjob_list_connect_failed (&l->jobs, l, why);
     link_report (l, LINK_DOWN, 0, 0, NULL, why);
@@ -249,7 +250,7 @@ static void connect_failed (struct link *l, const char *why)
     flux_watcher_start (l->backoff_w);
 }
 
-static void connected (struct link *l)
+static void connected (struct tlink *l)
 {
     l->backoff = 0.;
     l->up = 1;
@@ -270,7 +271,7 @@ static void connected (struct link *l)
  */
 static void owner_cb (flux_future_t *f, void *arg)
 {
-    struct link *l = arg;
+    struct tlink *l = arg;
     const char *owner;
 
     if (flux_rpc_get_unpack (f, "{s:s}", "value", &owner) == 0)
@@ -282,7 +283,7 @@ static void owner_cb (flux_future_t *f, void *arg)
 
 /* Blocks this thread (only) until the target answers or fails.
  */
-static void connect_target (struct link *l)
+static void connect_target (struct tlink *l)
 {
     flux_error_t error;
     char why[256];
@@ -343,7 +344,7 @@ static struct cmd *cmd_create (enum cmd_type type, flux_jobid_t srcid, const cha
     return cmd;
 }
 
-static int cmd_send (struct link *l, struct cmd *cmd)
+static int cmd_send (struct tlink *l, struct cmd *cmd)
 {
     if (!cmd || tqueue_push (l->cmds, cmd) < 0) {
         cmd_destroy (cmd);
@@ -352,7 +353,7 @@ static int cmd_send (struct link *l, struct cmd *cmd)
     return 0;
 }
 
-static void cmd_run (struct link *l, struct cmd *cmd)
+static void cmd_run (struct tlink *l, struct cmd *cmd)
 {
     struct rjob *job;
 
@@ -403,7 +404,7 @@ static void cmd_run (struct link *l, struct cmd *cmd)
 /* Apply every queued command before sending anything, so that a job
  * dropped while the link was busy connecting is never submitted.
  */
-static void cmd_drain (struct link *l)
+static void cmd_drain (struct tlink *l)
 {
     struct cmd *cmd;
 
@@ -417,7 +418,7 @@ static void cmd_drain (struct link *l)
 
 static void cmd_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
 {
-    struct link *l = arg;
+    struct tlink *l = arg;
 
     cmd_drain (l);
     if (l->stopping
@@ -429,7 +430,7 @@ static void cmd_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg
 
 static void *link_thread (void *arg)
 {
-    struct link *l = arg;
+    struct tlink *l = arg;
 
     while (!l->stopping) {
         if (l->want_connect && !l->h)
@@ -450,48 +451,56 @@ static void *link_thread (void *arg)
 
 /* ---- main side ---- */
 
-const char *link_uri (struct link *l)
+static struct tlink *tlink (struct link *base)
 {
-    return l->uri;
+    return (struct tlink *)base;
 }
 
-bool link_is_up (struct link *l)
+static const char *tl_uri (struct link *base)
 {
-    return l->up != 0;
+    return tlink (base)->uri;
 }
 
-int link_keep (struct link *l, double interval)
+static bool tl_is_up (struct link *base)
+{
+    return tlink (base)->up != 0;
+}
+
+static int tl_keep (struct link *base, double interval)
 {
     struct cmd *cmd = cmd_create (CMD_KEEP, 0, NULL);
 
     if (cmd)
         cmd->interval = interval;
-    return cmd_send (l, cmd);
+    return cmd_send (tlink (base), cmd);
 }
 
-int link_submit (struct link *l, flux_jobid_t srcid, const char *jobspec, int urgency)
+static int tl_submit (struct link *base,
+                      flux_jobid_t srcid,
+                      const char *jobspec,
+                      int urgency)
 {
     struct cmd *cmd = cmd_create (CMD_SUBMIT, srcid, jobspec);
 
     if (cmd)
         cmd->urgency = urgency;
-    return cmd_send (l, cmd);
+    return cmd_send (tlink (base), cmd);
 }
 
-int link_release (struct link *l, flux_jobid_t srcid, int urgency)
+static int tl_release (struct link *base, flux_jobid_t srcid, int urgency)
 {
     struct cmd *cmd = cmd_create (CMD_RELEASE, srcid, NULL);
 
     if (cmd)
         cmd->urgency = urgency;
-    return cmd_send (l, cmd);
+    return cmd_send (tlink (base), cmd);
 }
 
-int link_follow (struct link *l,
-                 flux_jobid_t srcid,
-                 flux_jobid_t remote_id,
-                 int skip_events,
-                 int skip_output)
+static int tl_follow (struct link *base,
+                      flux_jobid_t srcid,
+                      flux_jobid_t remote_id,
+                      int skip_events,
+                      int skip_output)
 {
     struct cmd *cmd = cmd_create (CMD_FOLLOW, srcid, NULL);
 
@@ -500,24 +509,24 @@ int link_follow (struct link *l,
         cmd->skip_events = skip_events;
         cmd->skip_output = skip_output;
     }
-    return cmd_send (l, cmd);
+    return cmd_send (tlink (base), cmd);
 }
 
-int link_drop (struct link *l, flux_jobid_t srcid, const char *cancel_reason)
+static int tl_drop (struct link *base, flux_jobid_t srcid, const char *cancel_reason)
 {
-    return cmd_send (l, cmd_create (CMD_DROP, srcid, cancel_reason));
+    return cmd_send (tlink (base), cmd_create (CMD_DROP, srcid, cancel_reason));
 }
 
-int link_kill (struct link *l, flux_jobid_t srcid, int signum)
+static int tl_kill (struct link *base, flux_jobid_t srcid, int signum)
 {
     struct cmd *cmd = cmd_create (CMD_KILL, srcid, NULL);
 
     if (cmd)
         cmd->signum = signum;
-    return cmd_send (l, cmd);
+    return cmd_send (tlink (base), cmd);
 }
 
-static void stop_thread (struct link *l)
+static void stop_thread (struct tlink *l)
 {
     bool asked;
 
@@ -534,8 +543,10 @@ static void stop_thread (struct link *l)
     l->h = NULL;  // may be half-open; leaked rather than touched
 }
 
-void link_destroy (struct link *l)
+static void tl_destroy (struct link *base)
 {
+    struct tlink *l = tlink (base);
+
     if (l) {
         int saved_errno = errno;
         stop_thread (l);
@@ -555,20 +566,37 @@ void link_destroy (struct link *l)
     }
 }
 
-struct link *link_create (
-    flux_reactor_t *r, const char *uri, bool journal, link_report_f cb, void *arg)
-{
-    struct link *l;
+static const struct link_ops thread_ops = {
+    .uri = tl_uri,
+    .is_up = tl_is_up,
+    .keep = tl_keep,
+    .submit = tl_submit,
+    .release = tl_release,
+    .follow = tl_follow,
+    .drop = tl_drop,
+    .kill = tl_kill,
+    .destroy = tl_destroy,
+};
 
-    if (!r || !uri || !cb) {
+struct link *link_thread_open (void *arg,
+                               const char *uri,
+                               const struct link_params *params,
+                               link_report_f cb,
+                               void *cb_arg)
+{
+    flux_reactor_t *r = arg;
+    struct tlink *l;
+
+    if (!r || !uri || !params || !cb) {
         errno = EINVAL;
         return NULL;
     }
     if (!(l = calloc (1, sizeof (*l))))
         return NULL;
+    l->base.ops = &thread_ops;
     l->cb = cb;
-    l->cb_arg = arg;
-    if (rjob_list_init (&l->jobs, l, journal) < 0 || !(l->uri = strdup (uri))
+    l->cb_arg = cb_arg;
+    if (rjob_list_init (&l->jobs, l, params->journal) < 0 || !(l->uri = strdup (uri))
         || !(l->cmds = tqueue_create ()) || !(l->reports = tqueue_create ())
         || !(l->report_w = flux_fd_watcher_create (r,
                                                    tqueue_fd (l->reports),
@@ -591,9 +619,9 @@ struct link *link_create (
     if (quiet_thread_create (&l->thread, link_thread, l) < 0)
         goto error;
     l->thread_running = true;
-    return l;
+    return &l->base;
 error:
-    link_destroy (l);
+    tl_destroy (&l->base);
     return NULL;
 }
 

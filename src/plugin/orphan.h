@@ -30,9 +30,11 @@
 
 #include "link.h"
 
+struct tlink;  // link.c
+
 struct orphans;
 
-struct orphans *orphans_create (struct link *l, flux_reactor_t *r);
+struct orphans *orphans_create (struct tlink *l, flux_reactor_t *r);
 void orphans_destroy (struct orphans *o);
 
 /* Look for the job submitted for 'srcid' with 'origin' (the copy's

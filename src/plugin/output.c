@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-3.0 */
 
-/* output.c - the remote job's output, copied to the source job (output.h)
+/* output.c - the remote job's output, copied to the source job's KVS
+ * (the implementation of output.h the plugin uses; see output_kvs.h)
  */
 
 #if HAVE_CONFIG_H
@@ -11,10 +12,11 @@
 #include <string.h>
 #include <jansson.h>
 
-#include "output.h"
+#include "output_kvs.h"
 #include "outcount.h"
 
-struct output {
+struct output_kvs {
+    struct output base;
     flux_t *h;
     flux_jobid_t id;
     char *service;
@@ -32,15 +34,16 @@ struct output {
     bool complete;          // reported
 };
 
-bool output_complete (struct output *o)
+static bool kvs_complete (struct output *base)
 {
+    struct output_kvs *o = (struct output_kvs *)base;
     return (o->ended || outcount_ended (&o->count)) && json_array_size (o->pending) == 0
            && !o->f_commit;
 }
 
-static void check_complete (struct output *o)
+static void check_complete (struct output_kvs *o)
 {
-    if (!o->complete && output_complete (o)) {
+    if (!o->complete && kvs_complete (&o->base)) {
         o->complete = true;
         if (o->cb)
             o->cb (o->cb_arg);
@@ -66,7 +69,7 @@ static int append_line (flux_kvs_txn_t *txn, const char *key, const char *line)
     return rc;
 }
 
-static int append_shell_init (struct output *o, flux_kvs_txn_t *txn)
+static int append_shell_init (struct output_kvs *o, flux_kvs_txn_t *txn)
 {
     json_t *entry = json_pack ("{s:f s:s s:{s:i s:i s:s}}",
                                "timestamp",
@@ -88,11 +91,11 @@ static int append_shell_init (struct output *o, flux_kvs_txn_t *txn)
     return rc;
 }
 
-static void flush (struct output *o);
+static void flush (struct output_kvs *o);
 
 static void commit_cb (flux_future_t *f, void *arg)
 {
-    struct output *o = arg;
+    struct output_kvs *o = arg;
 
     if (flux_future_get (f, NULL) < 0) {
         flux_log (o->h,
@@ -114,7 +117,7 @@ static void commit_cb (flux_future_t *f, void *arg)
     check_complete (o);
 }
 
-static void flush (struct output *o)
+static void flush (struct output_kvs *o)
 {
     char ns[64];
     flux_kvs_txn_t *txn;
@@ -157,8 +160,9 @@ error:
     json_array_clear (o->pending);
 }
 
-int output_add (struct output *o, const char *entry)
+static int kvs_add (struct output *base, const char *entry)
 {
+    struct output_kvs *o = (struct output_kvs *)base;
     if (o->ended || o->complete)
         return 0;  // the source job may be finishing: its namespace goes
     outcount_entry (&o->count, entry);
@@ -168,8 +172,9 @@ int output_add (struct output *o, const char *entry)
     return 0;
 }
 
-void output_end (struct output *o, const char *error)
+static void kvs_end (struct output *base, const char *error)
 {
+    struct output_kvs *o = (struct output_kvs *)base;
     if (error)
         flux_log (o->h,
                   LOG_ERR,
@@ -180,25 +185,29 @@ void output_end (struct output *o, const char *error)
     check_complete (o);
 }
 
-void output_resume (struct output *o, int count)
+static void kvs_resume (struct output *base, int count)
 {
+    struct output_kvs *o = (struct output_kvs *)base;
     o->shell_init = o->header_done = count > 0;
 }
 
-bool output_shown (struct output *o)
+static bool kvs_shown (struct output *base)
 {
+    struct output_kvs *o = (struct output_kvs *)base;
     return o->header_done || o->ended;
 }
 
-void output_start (struct output *o)
+static void kvs_start (struct output *base)
 {
+    struct output_kvs *o = (struct output_kvs *)base;
     o->started = true;
     flush (o);
     check_complete (o);
 }
 
-void output_destroy (struct output *o)
+static void kvs_destroy (struct output *base)
 {
+    struct output_kvs *o = (struct output_kvs *)base;
     if (o) {
         int saved_errno = errno;
         flux_future_destroy (o->f_commit);
@@ -209,22 +218,33 @@ void output_destroy (struct output *o)
     }
 }
 
-struct output *output_create (
+static const struct output_ops kvs_ops = {
+    .add = kvs_add,
+    .end = kvs_end,
+    .start = kvs_start,
+    .resume = kvs_resume,
+    .complete = kvs_complete,
+    .shown = kvs_shown,
+    .destroy = kvs_destroy,
+};
+
+struct output *output_kvs_create (
     flux_t *h, flux_jobid_t id, const char *service, output_complete_f cb, void *arg)
 {
-    struct output *o = calloc (1, sizeof (*o));
+    struct output_kvs *o = calloc (1, sizeof (*o));
 
     if (!o)
         return NULL;
+    o->base.ops = &kvs_ops;
     o->h = h;
     o->id = id;
     o->cb = cb;
     o->cb_arg = arg;
     if (!(o->service = strdup (service)) || !(o->pending = json_array ())) {
-        output_destroy (o);
+        kvs_destroy (&o->base);
         return NULL;
     }
-    return o;
+    return &o->base;
 }
 
 // vi:ts=4 sw=4 expandtab

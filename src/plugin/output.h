@@ -1,66 +1,90 @@
 /* SPDX-License-Identifier: LGPL-3.0 */
 
-/* output.h - the remote job's output, copied to the source job
+/* output.h - the remote job's output, copied to the source job: the
+ * interface (the plugin's implementation is output.c, output_kvs.h)
  *
- * flux job attach SOURCEID reads the "output" eventlog (RFC 24) in the
- * job's guest KVS namespace once the exec eventlog there shows
- * "shell.init".  A source job runs no shell: job-exec (test mode)
- * creates the namespace and its exec eventlog when the job starts, and
- * moves them to the primary namespace when it finishes.  So, while the
- * source job runs:
- *
- *   remote guest.output entries ──> appended in order, in batches (one
- *   commit in flight at a time), to "output" in the source guest
- *   namespace; the batch with the header also appends "shell.init" to
- *   "exec.eventlog" there, naming 'service', whose "stdin" method takes
- *   and drops what attach sends (stdin is not forwarded).
- *
- * Entries that come before output_start() wait for it.  The source job
- * starts only once the header is copied (output_shown), as a local
- * job's shell writes it before the job starts.  The copy is
- * complete when the remote eventlog ended, or every stream of every
- * task sent its EOF, and all was committed.  The source job must not
- * finish before: job-exec then removes the namespace.
+ * The copy of the remote output eventlog (RFC 24) into the source job,
+ * which flux job attach reads.  Entries are given in order (add), the
+ * end of the remote eventlog is told (end), and the copy is written once
+ * the source job's guest namespace exists (start).  The source job
+ * starts once the header is shown, and must not finish before the copy
+ * is complete: the complete callback tells both.
  */
 
 #ifndef DELEGATE_OUTPUT_H
 #define DELEGATE_OUTPUT_H
 
-#include <flux/core.h>
-
-struct output;
+#include <stdbool.h>
 
 /* Called once the header is copied, and when the copy becomes complete.
  */
 typedef void (*output_complete_f) (void *arg);
 
-struct output *output_create (
-    flux_t *h, flux_jobid_t id, const char *service, output_complete_f cb, void *arg);
-void output_destroy (struct output *o);
+struct output;
+
+struct output_ops {
+    int (*add) (struct output *o, const char *entry);
+    void (*end) (struct output *o, const char *error);
+    void (*start) (struct output *o);
+    void (*resume) (struct output *o, int count);
+    bool (*complete) (struct output *o);
+    bool (*shown) (struct output *o);
+    void (*destroy) (struct output *o);
+};
+
+/* Every implementation's object starts with this.
+ */
+struct output {
+    const struct output_ops *ops;
+};
+
+static inline void output_destroy (struct output *o)
+{
+    if (o)
+        o->ops->destroy (o);
+}
 
 /* An entry of the remote output eventlog (one line of JSON).
  */
-int output_add (struct output *o, const char *entry);
+static inline int output_add (struct output *o, const char *entry)
+{
+    return o->ops->add (o, entry);
+}
 
 /* The remote output eventlog ended ('error' NULL) or cannot be read.
  */
-void output_end (struct output *o, const char *error);
+static inline void output_end (struct output *o, const char *error)
+{
+    o->ops->end (o, error);
+}
 
 /* The source job runs: its guest namespace exists.
  */
-void output_start (struct output *o);
+static inline void output_start (struct output *o)
+{
+    o->ops->start (o);
+}
 
 /* After a plugin reload: 'count' entries, the header among them if any,
  * were copied by the plugin before.
  */
-void output_resume (struct output *o, int count);
+static inline void output_resume (struct output *o, int count)
+{
+    o->ops->resume (o, count);
+}
 
-bool output_complete (struct output *o);
+static inline bool output_complete (struct output *o)
+{
+    return o->ops->complete (o);
+}
 
 /* True once the header (and "shell.init") is committed, or the copy
  * ended without: flux job attach finds what it waits for.
  */
-bool output_shown (struct output *o);
+static inline bool output_shown (struct output *o)
+{
+    return o->ops->shown (o);
+}
 
 #endif /* !DELEGATE_OUTPUT_H */
 

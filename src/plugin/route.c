@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy.h"
+#include "errfmt.h"
+#include "jobspec.h"
 #include "route.h"
 
 struct route {
@@ -21,7 +22,8 @@ struct route {
     char **why;
     int current;  // index into snapshot, or -1
     int attempt;
-    char *uri;  // URI and label requests
+    char *uri;    // URI and label requests: the one target
+    char *label;  //   and its label, if configured
 };
 
 int route_attempt (struct route *r)
@@ -40,14 +42,65 @@ void route_failed (struct route *r, const char *why)
         r->why[r->current] = strdup (why);
 }
 
-static int fail (char *err, size_t size, const char *fmt, const char *arg)
+static int set_str (char **dst, const char *src)
 {
-    snprintf (err, size, fmt, arg);
-    return -1;
+    char *s = NULL;
+
+    if (src && !(s = strdup (src)))
+        return -1;
+    free (*dst);
+    *dst = s;
+    return 0;
+}
+
+/* The one target of a URI or label request, as configured now.
+ */
+static int named_target (struct route *r,
+                         const struct delegate_conf *conf,
+                         flux_error_t *errp)
+{
+    const char *uri = r->value;
+    int i;
+
+    if (r->attempt > 0)
+        return errfmt (errp, "%s: the target failed", r->value);
+    if (r->req.kind == DELEGATE_LABEL) {
+        if ((i = delegate_conf_find_label (conf, r->value)) < 0)
+            return errfmt (errp, "unknown target label '%s'", r->value);
+        uri = conf->targets[i].uri;
+    }
+    i = delegate_conf_find_uri (conf, uri);
+    if (set_str (&r->uri, uri) < 0
+        || set_str (&r->label, i >= 0 ? conf->targets[i].label : NULL) < 0)
+        return errfmt (errp, "%s: out of memory", r->value);
+    return 1;
+}
+
+int route_candidates (struct route *r,
+                      const struct delegate_conf *conf,
+                      flux_error_t *errp)
+{
+    if (r->req.kind != DELEGATE_POLICY)
+        return named_target (r, conf, errp);
+    if (!r->snapshot) {
+        if (!(r->snapshot = delegate_conf_copy (conf))
+            || !(r->tried = calloc (r->snapshot->count + 1, sizeof (bool)))
+            || !(r->why = calloc (r->snapshot->count + 1, sizeof (char *))))
+            return errfmt (errp, "%s: out of memory", r->value);
+    }
+    return r->snapshot->count;
+}
+
+const char *route_candidate (struct route *r, int i)
+{
+    if (r->req.kind != DELEGATE_POLICY)
+        return i == 0 ? r->uri : NULL;
+    return r->snapshot && i >= 0 && i < r->snapshot->count ? r->snapshot->targets[i].uri
+                                                           : NULL;
 }
 
 /* "all targets failed: LABEL (URI): why; URI: why; ..." */
-static int fail_all (struct route *r, char *err, size_t size)
+static void list_failures (struct route *r, char *err, size_t size)
 {
     size_t len;
     bool first = true;
@@ -57,30 +110,27 @@ static int fail_all (struct route *r, char *err, size_t size)
         struct target_conf *tc = &r->snapshot->targets[i];
         if (!r->tried[i] || (len = strlen (err)) >= size - 1)
             continue;
-        if (tc->label)
-            snprintf (err + len,
-                      size - len,
-                      "%s %s (%s): %s",
-                      first ? "" : ";",
-                      tc->label,
-                      tc->uri,
-                      r->why[i] ? r->why[i] : "failed");
-        else
-            snprintf (err + len,
-                      size - len,
-                      "%s %s: %s",
-                      first ? "" : ";",
-                      tc->uri,
-                      r->why[i] ? r->why[i] : "failed");
+        snprintf (err + len,
+                  size - len,
+                  "%s %s%s%s%s: %s",
+                  first ? "" : ";",
+                  tc->label ? tc->label : "",
+                  tc->label ? " (" : "",
+                  tc->uri,
+                  tc->label ? ")" : "",
+                  r->why[i] ? r->why[i] : "failed");
         first = false;
     }
-    return -1;
 }
 
-static int next_by_policy (
-    struct route *r, struct targets *t, json_t *jobspec, char *err, size_t size)
+static enum route_result choose_by_policy (struct route *r,
+                                           const struct target_view *views,
+                                           json_t *jobspec,
+                                           unsigned int random,
+                                           unsigned int *rr_next,
+                                           char *err,
+                                           size_t size)
 {
-    struct target_view views[r->snapshot->count + 1];
     struct job_shape shape;
     struct policy_input in = {
         .req = &r->req,
@@ -88,71 +138,64 @@ static int next_by_policy (
         .count = r->snapshot->count,
         .tried = r->tried,
         .shape = &shape,
-        .random = (unsigned int)random (),
-        .rr_next = targets_rr_next (t),
+        .random = random,
+        .rr_next = rr_next,
     };
     flux_error_t error;
     int i;
 
     if (job_shape_from_jobspec (jobspec, &shape, &error) < 0)
-        return fail (err, size, "%s", error.text);
-    for (i = 0; i < r->snapshot->count; i++)
-        targets_view (t, r->snapshot->targets[i].uri, &views[i]);
-    if ((i = policy_choose (&in, &error)) == POLICY_WAIT) {
+        i = -1;
+    else
+        i = policy_choose (&in, &error);
+    if (i == POLICY_EXHAUSTED && r->attempt > 0)
+        list_failures (r, err, size);
+    else if (i < 0)
         snprintf (err, size, "%s", error.text);
-        return 1;
-    }
-    if (i < 0) {
-        if (r->attempt > 0 && strstr (error.text, "every target has been tried"))
-            return fail_all (r, err, size);
-        return fail (err, size, "%s", error.text);
-    }
+    if (i == POLICY_WAIT)
+        return ROUTE_WAIT;
+    if (i < 0)
+        return ROUTE_NONE;
     r->tried[i] = true;
     r->current = i;
-    return 0;
+    return ROUTE_CHOSEN;
 }
 
-int route_next (struct route *r,
-                struct targets *t,
-                json_t *jobspec,
-                const char **urip,
-                const char **labelp,
-                char *err,
-                size_t size)
+enum route_result route_choose (struct route *r,
+                                const struct target_view *views,
+                                json_t *jobspec,
+                                unsigned int random,
+                                unsigned int *rr_next,
+                                struct route_choice *choice,
+                                char *err,
+                                size_t size)
 {
-    const struct delegate_conf *conf = targets_conf (t);
-    int i;
+    enum route_result res;
 
     if (r->req.kind != DELEGATE_POLICY) {
-        if (r->attempt > 0)
-            return fail (err, size, "%s: the target failed", r->value);
-        if (r->req.kind == DELEGATE_LABEL) {
-            if ((i = delegate_conf_find_label (conf, r->value)) < 0)
-                return fail (err, size, "unknown target label '%s'", r->value);
-            if (!(r->uri = strdup (conf->targets[i].uri)))
-                return fail (err, size, "%s: out of memory", r->value);
+        if (!r->uri) {
+            snprintf (err, size, "%s: no target", r->value);
+            return ROUTE_NONE;
         }
-        if (targets_full (t, r->uri ? r->uri : r->value)) {
+        if (views[0].full) {
             snprintf (err, size, "%s is at its max-jobs", r->value);
-            return 1;
+            return ROUTE_WAIT;
         }
-        r->attempt++;
-        *urip = r->uri ? r->uri : r->value;
-        *labelp = targets_label (t, *urip);
-        return 0;
+        choice->uri = r->uri;
+        choice->label = r->label;
+    } else {
+        if (!r->snapshot) {
+            snprintf (err, size, "%s: no target", r->value);
+            return ROUTE_NONE;
+        }
+        res = choose_by_policy (r, views, jobspec, random, rr_next, err, size);
+        if (res != ROUTE_CHOSEN)
+            return res;
+        choice->uri = r->snapshot->targets[r->current].uri;
+        choice->label = r->snapshot->targets[r->current].label;
     }
-    if (!r->snapshot) {
-        if (!(r->snapshot = delegate_conf_copy (conf))
-            || !(r->tried = calloc (r->snapshot->count + 1, sizeof (bool)))
-            || !(r->why = calloc (r->snapshot->count + 1, sizeof (char *))))
-            return fail (err, size, "%s: out of memory", r->value);
-    }
-    if ((i = next_by_policy (r, t, jobspec, err, size)) != 0)
-        return i;
     r->attempt++;
-    *urip = r->snapshot->targets[r->current].uri;
-    *labelp = r->snapshot->targets[r->current].label;
-    return 0;
+    return ROUTE_CHOSEN;
 }
 
 void route_destroy (struct route *r)
@@ -165,6 +208,7 @@ void route_destroy (struct route *r)
         free (r->tried);
         delegate_conf_destroy (r->snapshot);
         free (r->uri);
+        free (r->label);
         free (r->value);
         free (r);
     }
@@ -179,7 +223,7 @@ struct route *route_create (const char *value, flux_error_t *errp)
         return NULL;
     if (!(r = calloc (1, sizeof (*r))) || !(r->value = strdup (value))) {
         free (r);
-        fail (errp->text, sizeof (errp->text), "%s: out of memory", value);
+        errfmt (errp, "%s: out of memory", value);
         return NULL;
     }
     r->req = req;

@@ -6,6 +6,15 @@
  * names one target: one attempt.  A policy chooses among the targets
  * configured when the job is first delegated (a snapshot), and after a
  * failed attempt chooses again among those not tried yet.
+ *
+ * Each attempt is chosen in two steps, so that route needs nothing but
+ * the configuration and what the caller knows of the targets:
+ *
+ *   n = route_candidates (r, conf)   the targets it may choose among
+ *   views[i] for route_candidate (r, i), i < n   (the caller's snapshot)
+ *   route_choose (r, views, ...)     ROUTE_CHOSEN, ROUTE_WAIT or ROUTE_NONE
+ *
+ * Pure: no broker.
  */
 
 #ifndef DELEGATE_ROUTE_H
@@ -14,31 +23,56 @@
 #include <jansson.h>
 #include <flux/core.h>
 
-#include "targets.h"
+#include "conf.h"
+#include "policy.h"
 #include "value.h"
 
 struct route;
+
+enum route_result {
+    ROUTE_CHOSEN,  // a target for the next attempt
+    ROUTE_WAIT,    // its named target, or each one left, is at its max-jobs
+    ROUTE_NONE,    // no target is left (the reason says why)
+};
+
+struct route_choice {
+    const char *uri;
+    const char *label;  // NULL if none
+};
 
 /* Parse 'value' (copied).  NULL with 'errp' set if it is not valid.
  */
 struct route *route_create (const char *value, flux_error_t *errp);
 void route_destroy (struct route *r);
 
-/* Choose the target of the next attempt for a job with 'jobspec'.
- * Sets the target's URI and label (NULL if none), valid until the next
- * call.  Return 0, or -1 with the reason in 'err' (of 'size' bytes)
- * when no target is left: after failed attempts it lists each target
- * tried and why it failed.  Return 1 (the reason in 'err') if the job
- * must wait: its named target, or every target its policy may still
- * choose, is at its max-jobs.
+/* The number of targets the next attempt may choose among, with 'conf'
+ * the configuration in force (a policy takes its snapshot at the first
+ * call).  -1 with 'errp' set if there can be no next attempt: the one
+ * target named already failed, or a label is not configured.
  */
-int route_next (struct route *r,
-                struct targets *t,
-                json_t *jobspec,
-                const char **urip,
-                const char **labelp,
-                char *err,
-                size_t size);
+int route_candidates (struct route *r,
+                      const struct delegate_conf *conf,
+                      flux_error_t *errp);
+
+/* The URI of candidate 'i' (0 <= i < route_candidates()).
+ */
+const char *route_candidate (struct route *r, int i);
+
+/* Choose the target of the next attempt for a job with 'jobspec', from
+ * 'views' (one per candidate, in order).  'random' feeds the random
+ * policy; 'rr_next' is the round_robin state, shared by all jobs.
+ * ROUTE_CHOSEN sets 'choice' (valid until the next call).  ROUTE_WAIT
+ * and ROUTE_NONE write the reason into 'err' (of 'size' bytes): after
+ * failed attempts ROUTE_NONE lists each target tried and why it failed.
+ */
+enum route_result route_choose (struct route *r,
+                                const struct target_view *views,
+                                json_t *jobspec,
+                                unsigned int random,
+                                unsigned int *rr_next,
+                                struct route_choice *choice,
+                                char *err,
+                                size_t size);
 
 /* Record why the current attempt failed.
  */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-3.0 */
 
 /* targets.c - the remote instances this job manager delegates to
+ * (see targets.h)
  */
 
 #if HAVE_CONFIG_H
@@ -10,27 +11,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "delegation.h"
 #include "targets.h"
 
 struct target {
     struct target *next;
+    struct targets *t;
     struct link *link;
     struct target_view view;
     bool kept;          // configured: connected and polled
     double last_heard;  // when it last connected or answered a poll
+    int in_flight;
+    void *user;
 };
 
 struct targets {
-    struct delegation_env *env;
+    struct targets_params params;
+    const struct targets_ops *ops;
+    void *arg;
     struct target *list;
     struct delegate_conf *conf;
     unsigned int rr_next;
-    double metrics_interval;
-    flux_watcher_t *wake_w;  // delegations waiting for a slot
 };
 
-static struct target *find (struct targets *t, const char *uri)
+struct target *targets_find (struct targets *t, const char *uri)
 {
     for (struct target *tg = t->list; tg; tg = tg->next)
         if (!strcmp (link_uri (tg->link), uri))
@@ -38,29 +41,22 @@ static struct target *find (struct targets *t, const char *uri)
     return NULL;
 }
 
-static struct target *find_link (struct targets *t, struct link *l)
-{
-    for (struct target *tg = t->list; tg; tg = tg->next)
-        if (tg->link == l)
-            return tg;
-    return NULL;
-}
-
 static double now (struct targets *t)
 {
-    return flux_reactor_now (flux_get_reactor (t->env->h));
+    return t->params.now (t->params.now_arg);
 }
 
 /* A target is up while connected and, if polled, while it answers: a
  * stopped broker keeps its connection but no longer answers.
  */
-static bool target_up (struct targets *t, struct target *tg)
+static bool target_up (struct target *tg)
 {
-    double stale = 2 * t->metrics_interval + 1.;
+    double interval = tg->t->params.metrics_interval;
+    double stale = 2 * interval + 1.;
 
     if (!link_is_up (tg->link))
         return false;
-    return !tg->kept || t->metrics_interval <= 0. || now (t) - tg->last_heard < stale;
+    return !tg->kept || interval <= 0. || now (tg->t) - tg->last_heard < stale;
 }
 
 static void take_metrics (struct target *tg, json_t *o)
@@ -84,86 +80,85 @@ static void take_metrics (struct target *tg, json_t *o)
 
 static void report_cb (struct link *l, const struct link_report *rep, void *arg)
 {
-    struct targets *t = arg;
-    struct delegation *d;
-    struct target *tg;
+    struct target *tg = arg;
+    struct targets *t = tg->t;
 
     switch (rep->type) {
         case LINK_METRICS:
-            if ((tg = find_link (t, l))) {
-                tg->last_heard = now (t);
-                take_metrics (tg, rep->obj);
-            }
+            tg->last_heard = now (t);
+            take_metrics (tg, rep->obj);
             break;
         case LINK_ORPHAN:
-            flux_log (t->env->h,
-                      rep->text ? LOG_ERR : LOG_INFO,
-                      "delegate: %s: job %ju, left there by source job %ju whose "
-                      "submission answer was lost: %s",
-                      link_uri (l),
-                      (uintmax_t)rep->remote_id,
-                      (uintmax_t)rep->srcid,
-                      rep->text ? rep->text : "cancelled");
+            t->ops->orphan (tg, rep->srcid, rep->remote_id, rep->text, t->arg);
             break;
         case LINK_UP:
         case LINK_DOWN:
-            if ((tg = find_link (t, l))) {
-                tg->last_heard = now (t);
-                if (rep->type == LINK_DOWN)
-                    tg->view.have_metrics = false;
-            }
-            for (d = t->env->list; d; d = delegation_next (d))
-                if (delegation_link (d) == l)
-                    delegation_link_state (d, rep->type == LINK_UP, rep->text);
+            tg->last_heard = now (t);
+            if (rep->type == LINK_DOWN)
+                tg->view.have_metrics = false;
+            t->ops->link_state (tg, rep->type == LINK_UP, rep->text, t->arg);
             break;
         default:
-            if ((d = delegation_lookup (t->env, rep->srcid))
-                && delegation_link (d) == l)
-                delegation_link_report (d, rep);
+            t->ops->job_report (tg, rep, t->arg);
             break;
     }
 }
 
-struct link *targets_link (struct targets *t, const char *uri)
+struct target *targets_get (struct targets *t, const char *uri)
 {
     struct target *tg;
 
-    if ((tg = find (t, uri)))
-        return tg->link;
+    if ((tg = targets_find (t, uri)))
+        return tg;
     if (!(tg = calloc (1, sizeof (*tg))))
         return NULL;
+    tg->t = t;
     tg->view.match_time = -1.;
-    if (!(tg->link = link_create (flux_get_reactor (t->env->h),
-                                  uri,
-                                  t->env->journal,
-                                  report_cb,
-                                  t))) {
+    if (!(tg->link =
+              t->params
+                  .open (t->params.open_arg, uri, &t->params.link, report_cb, tg))) {
         free (tg);
         return NULL;
     }
     tg->next = t->list;
     t->list = tg;
+    return tg;
+}
+
+struct link *target_link (struct target *tg)
+{
     return tg->link;
 }
 
-void targets_configure (struct targets *t, struct delegate_conf *dc)
+const char *target_uri (struct target *tg)
 {
-    struct link *l;
+    return link_uri (tg->link);
+}
+
+void **target_user (struct target *tg)
+{
+    return &tg->user;
+}
+
+int targets_configure (struct targets *t, struct delegate_conf *dc)
+{
+    struct target *tg;
+    int rc = 0;
 
     delegate_conf_destroy (t->conf);
     t->conf = dc;
     for (int i = 0; i < dc->count; i++) {
-        struct target *tg;
-        if (!(l = targets_link (t, dc->targets[i].uri))
-            || link_keep (l, t->metrics_interval) < 0) {
-            flux_log_error (t->env->h, "delegate: %s", dc->targets[i].uri);
+        if (!(tg = targets_get (t, dc->targets[i].uri))
+            || link_keep (tg->link, t->params.metrics_interval) < 0) {
+            rc = -1;
             continue;
         }
-        if ((tg = find_link (t, l)) && !tg->kept) {
+        if (!tg->kept) {
             tg->kept = true;
             tg->last_heard = now (t);
         }
     }
+    return rc;
 }
 
 const struct delegate_conf *targets_conf (struct targets *t)
@@ -171,61 +166,47 @@ const struct delegate_conf *targets_conf (struct targets *t)
     return t->conf;
 }
 
-const char *targets_label (struct targets *t, const char *uri)
+static const char *label_of (struct targets *t, const char *uri)
 {
     int i = delegate_conf_find_uri (t->conf, uri);
     return i >= 0 ? t->conf->targets[i].label : NULL;
 }
 
-static int in_flight (struct targets *t, struct target *tg)
+void targets_slot_take (struct target *tg)
 {
-    int n = 0;
-    for (struct delegation *d = t->env->list; d; d = delegation_next (d))
-        if (delegation_link (d) == tg->link && delegation_in_flight (d))
-            n++;
-    return n;
+    tg->in_flight++;
 }
 
-/* A configured target with max-jobs that many jobs in flight is full.
- */
-static bool target_full (struct targets *t, const char *uri, struct target *tg)
+void targets_slot_release (struct target *tg)
 {
-    int i = delegate_conf_find_uri (t->conf, uri);
+    if (tg->in_flight > 0)
+        tg->in_flight--;
+}
 
-    if (i < 0 || t->conf->targets[i].max_jobs == 0 || !tg)
+int target_in_flight (struct target *tg)
+{
+    return tg->in_flight;
+}
+
+bool targets_full (struct targets *t, struct target *tg)
+{
+    int i = delegate_conf_find_uri (t->conf, link_uri (tg->link));
+
+    if (i < 0 || t->conf->targets[i].max_jobs == 0)
         return false;
-    return in_flight (t, tg) >= t->conf->targets[i].max_jobs;
-}
-
-bool targets_full (struct targets *t, const char *uri)
-{
-    return target_full (t, uri, find (t, uri));
-}
-
-static void wake_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
-{
-    struct targets *t = arg;
-    delegation_wake_all (t->env);
-}
-
-void targets_slot_freed (struct targets *t)
-{
-    if (t->env->waiting > 0 && !flux_watcher_is_active (t->wake_w)) {
-        flux_timer_watcher_reset (t->wake_w, 0., 0.);
-        flux_watcher_start (t->wake_w);
-    }
+    return tg->in_flight >= t->conf->targets[i].max_jobs;
 }
 
 void targets_view (struct targets *t, const char *uri, struct target_view *view)
 {
-    struct target *tg = find (t, uri);
+    struct target *tg = targets_find (t, uri);
 
     memset (view, 0, sizeof (*view));
     view->match_time = -1.;
     if (tg) {
         *view = tg->view;
-        view->up = target_up (t, tg);
-        view->full = target_full (t, uri, tg);
+        view->up = target_up (tg);
+        view->full = targets_full (t, tg);
     }
 }
 
@@ -236,23 +217,20 @@ unsigned int *targets_rr_next (struct targets *t)
 
 static json_t *target_query (struct targets *t, struct target *tg)
 {
-    const char *label = targets_label (t, link_uri (tg->link));
     struct target_view *v = &tg->view;
-    int jobs = 0;
     int tn, tc, tgpu, fn, fc, fgpu;
 
-    jobs = in_flight (t, tg);
     rsummary_totals (&v->total, &tn, &tc, &tgpu);
     rsummary_totals (&v->free, &fn, &fc, &fgpu);
     return json_pack ("{s:s? s:s s:s s:i s:b s:i s:i s:{s:i s:i s:i} s:{s:i s:i s:i}}",
                       "label",
-                      label,
+                      label_of (t, link_uri (tg->link)),
                       "uri",
                       link_uri (tg->link),
                       "state",
-                      target_up (t, tg) ? "up" : "down",
+                      target_up (tg) ? "up" : "down",
                       "jobs",
-                      jobs,
+                      tg->in_flight,
                       "metrics",
                       v->have_metrics,
                       "pending",
@@ -282,7 +260,7 @@ json_t *targets_query (struct targets *t)
 
     /* configured targets first, in order, then the others */
     for (int i = 0; a && i < t->conf->count; i++)
-        if ((tg = find (t, t->conf->targets[i].uri)))
+        if ((tg = targets_find (t, t->conf->targets[i].uri)))
             (void)json_array_append_new (a, target_query (t, tg));
     for (tg = t->list; a && tg; tg = tg->next)
         if (delegate_conf_find_uri (t->conf, link_uri (tg->link)) < 0)
@@ -290,27 +268,28 @@ json_t *targets_query (struct targets *t)
     return a;
 }
 
-struct targets *targets_create (struct delegation_env *env, double metrics_interval)
+struct targets *targets_create (const struct targets_params *params,
+                                const struct targets_ops *ops,
+                                void *arg)
 {
-    struct targets *t = calloc (1, sizeof (*t));
+    struct targets *t;
 
-    if (!t || !(t->conf = calloc (1, sizeof (*t->conf)))) {
+    if (!params || !params->open || !params->now || !ops) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (!(t = calloc (1, sizeof (*t))) || !(t->conf = calloc (1, sizeof (*t->conf)))) {
         free (t);
         return NULL;
     }
-    t->env = env;
-    t->metrics_interval = metrics_interval;
-    if (!(t->wake_w = flux_timer_watcher_create (flux_get_reactor (env->h),
-                                                 0.,
-                                                 0.,
-                                                 wake_cb,
-                                                 t))) {
-        targets_destroy (t);
-        return NULL;
-    }
+    t->params = *params;
+    t->ops = ops;
+    t->arg = arg;
     return t;
 }
 
+/* The links go first: no report comes after link_destroy() returns.
+ */
 void targets_destroy (struct targets *t)
 {
     if (t) {
@@ -322,7 +301,6 @@ void targets_destroy (struct targets *t)
             free (tg);
         }
         delegate_conf_destroy (t->conf);
-        flux_watcher_destroy (t->wake_w);
         free (t);
         errno = saved_errno;
     }

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: LGPL-3.0 */
+
+/* test_route.c - where one job goes, from the configuration and a
+ * snapshot of target views alone (no targets, no links, no broker)
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "src/plugin/route.h"
+#include "tap.h"
+#include "tap_json.h"
+
+static const char *jobspec =
+    "{\"version\":1,\"resources\":[{\"type\":\"slot\",\"count\":1,"
+    "\"label\":\"task\",\"with\":[{\"type\":\"core\",\"count\":1}]}],"
+    "\"tasks\":[{\"command\":[\"true\"],\"slot\":\"task\","
+    "\"count\":{\"per_slot\":1}}],\"attributes\":{}}";
+
+static struct delegate_conf *conf (void)
+{
+    json_t *o = load (
+        "{\"delegate\":[{\"uri\":\"local:///a\",\"label\":\"a\",\"max-jobs\":1},"
+        "{\"uri\":\"local:///b\",\"label\":\"b\"},{\"uri\":\"local:///c\"}]}");
+    flux_error_t error;
+    struct delegate_conf *dc = delegate_conf_parse (o, &error);
+
+    json_decref (o);
+    if (!dc) {
+        printf ("Bail out! %s\n", error.text);
+        exit (1);
+    }
+    return dc;
+}
+
+static void views_up (struct target_view *v, int n)
+{
+    memset (v, 0, n * sizeof (*v));
+    for (int i = 0; i < n; i++) {
+        v[i].up = true;
+        v[i].match_time = -1.;
+    }
+}
+
+static void test_named (struct delegate_conf *dc, json_t *js)
+{
+    struct route *r;
+    struct target_view v[1];
+    struct route_choice ch;
+    flux_error_t error;
+    char err[256];
+    unsigned int rr = 0;
+
+    r = route_create ("a", &error);
+    ok (r && route_candidates (r, dc, &error) == 1
+            && !strcmp (route_candidate (r, 0), "local:///a"),
+        "a label has one candidate: its URI");
+    views_up (v, 1);
+    v[0].full = true;
+    ok (route_choose (r, v, js, 0, &rr, &ch, err, sizeof (err)) == ROUTE_WAIT
+            && strstr (err, "a is at its max-jobs") && route_attempt (r) == 0,
+        "its target full: ROUTE_WAIT, no attempt counted (%s)",
+        err);
+    v[0].full = false;
+    ok (route_choose (r, v, js, 0, &rr, &ch, err, sizeof (err)) == ROUTE_CHOSEN
+            && !strcmp (ch.uri, "local:///a") && ch.label && !strcmp (ch.label, "a")
+            && route_attempt (r) == 1,
+        "a slot free: chosen, with its label, attempt 1");
+    ok (!route_can_failover (r), "a label never fails over");
+    ok (route_candidates (r, dc, &error) < 0
+            && strstr (error.text, "the target failed"),
+        "after its one attempt: no candidate (%s)",
+        error.text);
+    route_destroy (r);
+
+    r = route_create ("local:///b", &error);
+    ok (r && route_candidates (r, dc, &error) == 1
+            && route_choose (r, v, js, 0, &rr, &ch, err, sizeof (err)) == ROUTE_CHOSEN
+            && ch.label && !strcmp (ch.label, "b"),
+        "a configured target's URI is that target (label b)");
+    route_destroy (r);
+
+    r = route_create ("nosuch", &error);
+    ok (r && route_candidates (r, dc, &error) < 0
+            && strstr (error.text, "unknown target label 'nosuch'"),
+        "an unknown label: %s",
+        error.text);
+    route_destroy (r);
+}
+
+static void test_policy (struct delegate_conf *dc, json_t *js)
+{
+    struct route *r = NULL;
+    struct target_view v[3];
+    struct route_choice ch;
+    flux_error_t error;
+    char err[512];
+    unsigned int rr = 0;
+    struct delegate_conf *changed;
+    int n;
+
+    r = route_create ("assign:1", &error);
+    ok (r && (n = route_candidates (r, dc, &error)) == 3,
+        "a policy chooses among the configured targets");
+    views_up (v, 3);
+    ok (route_choose (r, v, js, 0, &rr, &ch, err, sizeof (err)) == ROUTE_CHOSEN
+            && !strcmp (ch.uri, "local:///b"),
+        "assign:1 is b");
+    route_failed (r, "refused");
+    ok (route_can_failover (r), "a policy may fail over");
+    changed = delegate_conf_copy (dc);
+    changed->count = 1;  // the configuration changes meanwhile
+    ok (route_candidates (r, changed, &error) == 3
+            && !strcmp (route_candidate (r, 2), "local:///c"),
+        "later attempts keep the snapshot taken at the first");
+    changed->count = 3;
+    delegate_conf_destroy (changed);
+    ok (route_choose (r, v, js, 0, &rr, &ch, err, sizeof (err)) == ROUTE_CHOSEN
+            && !strcmp (ch.uri, "local:///c") && !ch.label,
+        "the next after b is c (no label)");
+    route_failed (r, "no answer");
+    v[0].full = true;
+    ok (route_choose (r, v, js, 0, &rr, &ch, err, sizeof (err)) == ROUTE_WAIT,
+        "only a full target left: ROUTE_WAIT (%s)",
+        err);
+    v[0].full = false;
+    ok (route_choose (r, v, js, 0, &rr, &ch, err, sizeof (err)) == ROUTE_CHOSEN
+            && !strcmp (ch.uri, "local:///a") && route_attempt (r) == 3,
+        "its slot free: a, attempt 3");
+    route_failed (r, "alloc");
+    ok (route_choose (r, v, js, 0, &rr, &ch, err, sizeof (err)) == ROUTE_NONE
+            && !strcmp (err,
+                        "all targets failed: a (local:///a): alloc; "
+                        "b (local:///b): refused; local:///c: no answer"),
+        "every target tried: ROUTE_NONE with each reason: %s",
+        err);
+    route_destroy (r);
+}
+
+int main (void)
+{
+    struct delegate_conf *dc = conf ();
+    json_t *js = load (jobspec);
+
+    test_named (dc, js);
+    test_policy (dc, js);
+    json_decref (js);
+    delegate_conf_destroy (dc);
+    return done_testing ();
+}
+
+// vi:ts=4 sw=4 expandtab
