@@ -203,6 +203,7 @@ void output_destroy (struct output *o)
         int saved_errno = errno;
         flux_future_destroy (o->f_commit);
         json_decref (o->pending);
+        outcount_clear (&o->count);
         free (o->service);
         free (o);
         errno = saved_errno;
