@@ -30,7 +30,7 @@ test_expect_success 'a job delegated by ssh:// runs on B' '
     test_expect_code 3 on $A flux job status $id &&
     rid=$(remote_jobid $A $id) &&
     test "$(event_context $A $id delegate::submit uri)" = "$B_SSH" &&
-    on $B flux job attach $rid >out 2>/dev/null;
+    test_expect_code 3 on $B flux job attach $rid >out 2>/dev/null &&
     test "$(cat out)" = "hi"
 '
 test_expect_success 'flux cancel on the source cancels the remote job over ssh' '
@@ -72,7 +72,7 @@ test_expect_success 'the link reconnects: both jobs end with their remote result
     wait_event $A $b clean 20 &&
     test "$(job_result $A $a)" = "FAILED 3" &&
     test "$(job_result $A $b)" = "COMPLETED 0" &&
-    on $A flux job attach $a >out.a 2>/dev/null;
+    test_expect_code 3 on $A flux job attach $a >out.a 2>/dev/null &&
     test "$(echo $(cat out.a))" = "1 2 3 4 5 6" &&
     on $A flux job attach $b >out.b &&
     test "$(cat out.b)" = "two" &&
