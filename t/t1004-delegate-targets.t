@@ -114,7 +114,7 @@ test_expect_success 'least_pending avoids a loaded target' '
     on $B flux submit -n1 -c1 sleep inf >/dev/null &&
     on $C flux submit -n1 -c1 sleep inf >/dev/null &&
     on $C flux submit -n1 -c1 sleep inf >/dev/null &&
-    sleep 2 &&
+    wait_until 20 query_true $A "[.targets[] | .pending] == [1, 1, 0]" &&
     id=$(on $A flux submit --dependency=delegate:least_pending true) &&
     wait_event $A $id clean &&
     test "$(target_of $id)" = "d"
@@ -184,14 +184,15 @@ test_expect_success 'failover past a target that hangs after first contact' '
     on $A flux job eventlog $id >log.hung &&
     grep "delegate::failover uri=\"$C\" label=\"c\" attempt=1 note=\"no answer within 3s\"" log.hung
 '
+# C lists a job it did not list before (its list in c.after)
+new_job_on_C () {
+    on $C flux jobs -a -n -o {id} >c.after &&
+    test $(wc -l <c.after) -gt $(wc -l <c.before)
+}
 test_expect_success 'after SIGCONT the copy left on the hung target never ran' '
     kill -CONT $C_PID &&
     srcid=$(on $A flux job id --to=dec $id) &&
-    for i in $(seq 1 100); do
-        on $C flux jobs -a -n -o {id} >c.after &&
-        test $(wc -l <c.after) -gt $(wc -l <c.before) && break
-        sleep 0.2
-    done &&
+    wait_until 20 new_job_on_C &&
     rid=$(grep -vxFf c.before c.after) &&
     on $C flux job info $rid jobspec |
         jq -e ".attributes.system.delegate_origin.jobid == $srcid" &&
@@ -239,36 +240,51 @@ test_expect_success 'the legacy form delegate = [URIs] is picked up live' '
     test "$(event_context $A $id delegate::submit uri)" = "$D" &&
     test_must_fail on $A flux submit --dependency=delegate:c true
 '
+# a shell command that waits until the test creates the file NAME
+until_file () {
+    echo "while ! test -e '$PWD/$1'; do sleep 0.1; done"
+}
+# the timestamp of EVENT in the eventlog of job ID on B
+b_time () {
+    on $B flux job eventlog --format=json $1 |
+        jq -r "select(.name == \"$2\") | .timestamp" | head -n1
+}
+# the copy of source job ID was submitted to B after the copy of source job
+# PREV finished there (both times by B's clock)
+sent_after_end_of () {
+    test "$(echo "$(b_time $(remote_jobid $A $1) submit) > \
+        $(b_time $(remote_jobid $A $2) finish)" | bc)" = 1
+}
 test_expect_success 'max-jobs: past it a named target makes jobs wait' '
     targets_toml b=$B >limits.toml &&
     echo "max-jobs = 1" >>limits.toml &&
     targets_toml c=$C >>limits.toml &&
     on $A flux config load limits.toml &&
-    first=$(on $A flux submit --dependency=delegate:b sleep 3) &&
+    first=$(on $A flux submit --dependency=delegate:b sh -c "$(until_file go.first)") &&
     wait_event $A $first start &&
-    second=$(on $A flux submit --dependency=delegate:b sleep 1) &&
+    second=$(on $A flux submit --dependency=delegate:b true) &&
     third=$(on $A flux submit --dependency=delegate:b true) &&
-    sleep 1 &&
+    wait_until 10 query_true $A ".delegations.wait == 2" &&
     test "$(on $A flux jobs -n -o {state} $second)" = DEPEND &&
     test -z "$(event_context $A $second delegate::submit jobid)" &&
-    on $A flux jobtap query delegate.so | jq -e ".delegations.wait == 2" &&
+    touch go.first &&
     wait_event $A $third clean &&
-    for j in $second $third; do
+    for j in $first $second $third; do
         test "$(job_result $A $j)" = "COMPLETED 0" || return 1
     done &&
-    test "$(on $A flux jobs -n -o {t_run} $second | cut -d. -f1)" -ge \
-         "$(on $A flux jobs -n -o {t_inactive} $first | cut -d. -f1)" &&
-    test "$(on $A flux jobs -n -o {t_run} $third | cut -d. -f1)" -ge \
-         "$(on $A flux jobs -n -o {t_inactive} $second | cut -d. -f1)"
+    sent_after_end_of $second $first &&
+    sent_after_end_of $third $second
 '
 test_expect_success 'max-jobs: past it a policy sends jobs elsewhere' '
-    first=$(on $A flux submit --dependency=delegate:assign:0 sleep 3) &&
+    first=$(on $A flux submit --dependency=delegate:assign:0 \
+        sh -c "$(until_file go.first2)") &&
     wait_event $A $first start &&
     second=$(on $A flux submit --dependency=delegate:assign:0 true) &&
     wait_event $A $second clean &&
     test "$(target_of $first)" = b &&
     test "$(target_of $second)" = c &&
     test -z "$(event_context $A $second delegate::failover note)" &&
+    touch go.first2 &&
     wait_event $A $first clean
 '
 test_expect_success 'a bad max-jobs is refused with a message' '
@@ -278,7 +294,7 @@ test_expect_success 'a bad max-jobs is refused with a message' '
 '
 test_expect_success 'jobtap query lists the configured targets with metrics' '
     on $A flux config load targets.toml &&
-    sleep 1 &&
+    wait_metrics $A b &&
     on $A flux jobtap query delegate.so >q.json &&
     jq -e ".targets[0].label == \"b\" and .targets[0].state == \"up\"" q.json &&
     jq -e ".targets[0].total.cores == 1" q.json

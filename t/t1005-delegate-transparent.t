@@ -78,11 +78,15 @@ test_expect_success 'jobtap query: targets, health and delegations by state' '
     on $A flux cancel $id &&
     wait_event $A $id clean
 '
+# flux delegate list at URI shows the line of label b with load LOAD
+b_load_listed () {
+    on $1 flux delegate list >list.out &&
+    grep "^b *up *$2 *$B\$" list.out
+}
 test_expect_success 'flux delegate list: a line per target with its load' '
     on $B flux submit -n1 -c1 sleep 300 >/dev/null &&
     on $B flux submit -n1 -c1 sleep 300 >/dev/null &&
-    sleep 1.5 &&
-    on $A flux delegate list >list.out &&
+    wait_until 10 b_load_listed $A "0 *1 *1 *0/1 *0/1 *0/0" &&
     cat list.out &&
     head -n1 list.out | grep "^LABEL *STATE *JOBS *PENDING *RUNNING *NODES *CORES *GPUS *URI" &&
     grep "^b *up *0 *1 *1 *0/1 *0/1 *0/0 *$B\$" list.out &&

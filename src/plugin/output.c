@@ -212,6 +212,7 @@ static void kvs_destroy (struct output *base)
         int saved_errno = errno;
         flux_future_destroy (o->f_commit);
         json_decref (o->pending);
+        outcount_clear (&o->count);
         free (o->service);
         free (o);
         errno = saved_errno;

@@ -41,6 +41,7 @@ static void rjob_destroy (struct rjob *job)
         free (job->jobspec);
         free (job->cancel_reason);
         free (job->reported);
+        outcount_clear (&job->outcount);
         free (job);
     }
 }

@@ -136,7 +136,7 @@ static void output_start (struct rjob *job,
     struct rwatch *w = &job->output;
 
     w->consumed = 0;
-    memset (&job->outcount, 0, sizeof (job->outcount));
+    outcount_clear (&job->outcount);
     w->final = !(flags & FLUX_KVS_WATCH);
     if (!(w->f = flux_kvs_lookup (link_handle (l), ns, flags, key))
         || flux_future_aux_set (w->f, "link", l, NULL) < 0

@@ -18,6 +18,11 @@
 #   event_context URI ID EVENT KEY   a key of an event's context
 #   wait_event URI ID EVENT [SECS]   wait for an event (default 30s)
 #   targets_toml LABEL=URI...    print [[delegate]] tables (=URI: no label)
+#   wait_until SECS CMD...       run CMD until it succeeds, every 0.1s; fail,
+#                                saying so, if it has not after SECS seconds
+#   query_true URI JQ-EXPR       the plugin's jobtap query at URI makes the
+#                                jq expression true (e.g. '.delegations == {}':
+#                                no delegation exists, in any state)
 
 : "${DELEGATE_SO:?DELEGATE_SO must name the built delegate.so (run via make check)}"
 : "${DELEGATE_TEST_LIB:=$(cd "$(dirname "$0")/lib" && pwd)}"
@@ -88,6 +93,26 @@ wait_event () {
 # Print "STATUS RETURNCODE" of a job as flux jobs shows it.
 job_result () {
     on "$1" flux jobs -n -o "{status} {returncode}" "$2"
+}
+
+# Bounded polling: what a test waits for is an event, never a fixed time.
+# SECS may be a fraction.  CMD is run once more at the deadline.
+wait_until () {
+    local secs=$1 end
+    shift
+    end=$(echo "$EPOCHREALTIME + $secs" | bc)
+    while ! "$@"; do
+        if test "$(echo "$EPOCHREALTIME >= $end" | bc)" = 1; then
+            "$@" && return 0
+            echo "wait_until: still false after ${secs}s: $*" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+query_true () {
+    on "$1" flux jobtap query delegate.so | jq -e "$2" >/dev/null
 }
 
 targets_toml () {
