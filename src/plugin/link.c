@@ -31,9 +31,6 @@
 #include "config.h"
 #endif
 #include <errno.h>
-#if HAVE_MALLOC_TRIM
-#include <malloc.h>
-#endif
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +44,6 @@
 
 #define BACKOFF_MIN 0.2
 #define BACKOFF_MAX 5.0
-#define TRIM_DELAY 1.0
 
 enum cmd_type {
     CMD_SUBMIT,
@@ -90,7 +86,6 @@ struct link {
     flux_reactor_t *r;
     flux_watcher_t *cmd_w;
     flux_watcher_t *backoff_w;
-    flux_watcher_t *trim_w;
     flux_t *h;
     flux_future_t *f_owner;  // attr.get security.owner, before "up"
     double backoff;
@@ -201,25 +196,6 @@ static void disconnect (struct link *l, const char *why)
     l->h = NULL;
     l->up = 0;
     link_report (l, LINK_DOWN, 0, 0, NULL, why);
-}
-
-/* A burst of submissions passes through this thread's malloc arena
- * (jobspecs, signed J, messages), whose freed pages glibc keeps: once
- * a second at most after answers came, give them back.
- */
-static void trim_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
-{
-#if HAVE_MALLOC_TRIM
-    (void)malloc_trim (0);
-#endif
-}
-
-void link_submit_answered (struct link *l)
-{
-    if (!flux_watcher_is_active (l->trim_w)) {
-        flux_timer_watcher_reset (l->trim_w, TRIM_DELAY, 0.);
-        flux_watcher_start (l->trim_w);
-    }
 }
 
 struct rjob_list *link_jobs (struct link *l)
@@ -542,7 +518,6 @@ void link_destroy (struct link *l)
         flux_watcher_destroy (l->report_w);
         flux_watcher_destroy (l->cmd_w);
         flux_watcher_destroy (l->backoff_w);
-        flux_watcher_destroy (l->trim_w);
         metrics_destroy (l->metrics);
         orphans_destroy (l->orphans);
         rjob_list_fini (&l->jobs);
@@ -582,7 +557,6 @@ struct link *link_create (
                                                 cmd_cb,
                                                 l))
         || !(l->backoff_w = flux_timer_watcher_create (l->r, 0., 0., backoff_cb, l))
-        || !(l->trim_w = flux_timer_watcher_create (l->r, 0., 0., trim_cb, l))
         || !(l->metrics = metrics_create (l, l->r))
         || !(l->orphans = orphans_create (l, l->r)))
         goto error;

@@ -213,7 +213,6 @@ static void submit_cb (flux_future_t *f, void *arg)
     struct link *l = flux_future_aux_get (f, "link");
     flux_jobid_t id;
 
-    link_submit_answered (l);
     if (flux_job_submit_get_id (f, &id) < 0) {
         if (!job->dropped)
             report_failure (job,

@@ -48,7 +48,6 @@ void link_report (struct link *l,
 flux_t *link_handle (struct link *l);
 void link_connection_error (struct link *l);
 void link_add_orphan (struct link *l, flux_jobid_t srcid, json_t *origin);
-void link_submit_answered (struct link *l);
 struct rjob_list *link_jobs (struct link *l);
 
 /* With 'journal', the jobs are followed by the target's journal where it
