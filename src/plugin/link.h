@@ -1,19 +1,14 @@
 /* SPDX-License-Identifier: LGPL-3.0 */
 
-/* link.h - one remote Flux instance, reached from the job manager
+/* link.h - one remote Flux instance, reached from the job manager:
+ * the interface
  *
- * A link owns a thread with its own reactor and its own flux_t handle
- * on the target.  Everything that can block (flux_open(3), which waits
- * without a timeout for a handshake, and any traffic on the remote
- * handle) happens on that thread, never on the job manager's.
- *
- * The job manager's thread talks to it through two queues:
- *
- *   commands   link_submit(), link_follow(), link_drop()... return at once;
- *              the link thread picks them up.
- *   reports    the link thread queues a report and wakes a watcher on
- *              the job manager's reactor, which calls the report
- *              callback there, one report at a time, in order.
+ * A link is an object behind a table of operations (struct link_ops),
+ * so that its users (targets.c, the delegations) hold no implementation:
+ * the plugin opens links with link_thread_open() (link_thread.h), the
+ * unit tests with a fake.  Every operation returns at once; reports come
+ * back through the callback given at open, on the job manager's thread,
+ * one at a time, in order.
  *
  * Protocol, per source job (srcid):
  *
@@ -51,6 +46,7 @@
 #ifndef DELEGATE_LINK_H
 #define DELEGATE_LINK_H
 
+#include <stdbool.h>
 #include <jansson.h>
 #include <flux/core.h>
 
@@ -84,51 +80,127 @@ typedef void (*link_report_f) (struct link *l,
                                const struct link_report *rep,
                                void *arg);
 
-/* Create a link to 'uri'; reports are delivered on reactor 'r'.
- * No connection is made until there is work.  With 'journal', the
- * target's job event journal is read too, where the target allows it,
- * for earlier notice of its jobs' events (journal.h).
+/* How a link behaves, fixed when it is opened.
  */
-struct link *link_create (
-    flux_reactor_t *r, const char *uri, bool journal, link_report_f cb, void *arg);
+struct link_params {
+    /* Read the target's job event journal too, where the target allows
+     * it, for earlier notice of its jobs' events (journal.h).
+     */
+    bool journal;
+    /* A link not kept (link_keep) closes its connection, and its thread,
+     * once it had nothing to do (no remote job, no orphan search, no
+     * command queued) for this many seconds; the next command opens it
+     * again.  <= 0: never.
+     */
+    double idle;
+};
 
-/* Stop the link thread and free everything.  A thread stuck in
- * flux_open(3) is cancelled.  No callback is made after this returns.
+struct link_ops {
+    const char *(*uri) (struct link *l);
+    bool (*is_up) (struct link *l);
+    int (*keep) (struct link *l, double interval);
+    int (*submit) (struct link *l,
+                   flux_jobid_t srcid,
+                   const char *jobspec,
+                   int urgency);
+    int (*release) (struct link *l, flux_jobid_t srcid, int urgency);
+    int (*follow) (struct link *l,
+                   flux_jobid_t srcid,
+                   flux_jobid_t remote_id,
+                   int skip_events,
+                   int skip_output);
+    int (*drop) (struct link *l, flux_jobid_t srcid, const char *cancel_reason);
+    int (*kill) (struct link *l, flux_jobid_t srcid, int signum);
+    void (*destroy) (struct link *l);
+};
+
+/* Every implementation's object starts with this.
  */
-void link_destroy (struct link *l);
+struct link {
+    const struct link_ops *ops;
+};
 
-const char *link_uri (struct link *l);
+/* Open a link to 'uri' whose reports go to 'cb'.  No connection is made
+ * until there is work.  'arg' is the opener's own (link_thread_open():
+ * the job manager's reactor).  NULL with errno on failure.
+ */
+typedef struct link *(*link_open_f) (void *arg,
+                                     const char *uri,
+                                     const struct link_params *params,
+                                     link_report_f cb,
+                                     void *cb_arg);
+
+/* Stop the link and free it: no callback is made after this returns,
+ * and it returns at once whatever the target does.  Remote jobs not
+ * dropped are left as they are.
+ */
+static inline void link_destroy (struct link *l)
+{
+    if (l)
+        l->ops->destroy (l);
+}
+
+static inline const char *link_uri (struct link *l)
+{
+    return l->ops->uri (l);
+}
 
 /* True while the link has a connection to the target.
  */
-bool link_is_up (struct link *l);
+static inline bool link_is_up (struct link *l)
+{
+    return l->ops->is_up (l);
+}
 
 /* Keep the link connected from now on, and poll the target's metrics
  * every 'interval' seconds (0: no metrics).
  */
-int link_keep (struct link *l, double interval);
+static inline int link_keep (struct link *l, double interval)
+{
+    return l->ops->keep (l, interval);
+}
 
 /* Submit 'jobspec' for 'srcid', held; once the target gave it an id it
  * gets 'urgency' (FLUX_JOB_URGENCY_HOLD: it stays held).
  */
-int link_submit (struct link *l, flux_jobid_t srcid, const char *jobspec, int urgency);
+static inline int link_submit (struct link *l,
+                               flux_jobid_t srcid,
+                               const char *jobspec,
+                               int urgency)
+{
+    return l->ops->submit (l, srcid, jobspec, urgency);
+}
 
 /* Give the remote job of 'srcid' a new urgency (a job submitted held is
  * released), now or once its id is known and the link is up.
  */
-int link_release (struct link *l, flux_jobid_t srcid, int urgency);
+static inline int link_release (struct link *l, flux_jobid_t srcid, int urgency)
+{
+    return l->ops->release (l, srcid, urgency);
+}
 
-int link_follow (struct link *l,
-                 flux_jobid_t srcid,
-                 flux_jobid_t remote_id,
-                 int skip_events,
-                 int skip_output);
+static inline int link_follow (struct link *l,
+                               flux_jobid_t srcid,
+                               flux_jobid_t remote_id,
+                               int skip_events,
+                               int skip_output)
+{
+    return l->ops->follow (l, srcid, remote_id, skip_events, skip_output);
+}
 
-int link_drop (struct link *l, flux_jobid_t srcid, const char *cancel_reason);
+static inline int link_drop (struct link *l,
+                             flux_jobid_t srcid,
+                             const char *cancel_reason)
+{
+    return l->ops->drop (l, srcid, cancel_reason);
+}
 
 /* Send 'signum' to the remote job of 'srcid' (if known; while up).
  */
-int link_kill (struct link *l, flux_jobid_t srcid, int signum);
+static inline int link_kill (struct link *l, flux_jobid_t srcid, int signum)
+{
+    return l->ops->kill (l, srcid, signum);
+}
 
 #endif /* !DELEGATE_LINK_H */
 

@@ -10,11 +10,11 @@
 #include <stdlib.h>
 
 #include "metrics.h"
-#include "rjob.h"
+#include "link_impl.h"
 #include "rsummary.h"
 
 struct metrics {
-    struct link *l;
+    struct tlink *l;
     flux_t *h;
     flux_watcher_t *timer;
     flux_future_t *f_stats;
@@ -167,7 +167,7 @@ void metrics_destroy (struct metrics *m)
     }
 }
 
-struct metrics *metrics_create (struct link *l, flux_reactor_t *r)
+struct metrics *metrics_create (struct tlink *l, flux_reactor_t *r)
 {
     struct metrics *m = calloc (1, sizeof (*m));
 

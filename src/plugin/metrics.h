@@ -22,11 +22,10 @@
 
 #include <flux/core.h>
 
-#include "link.h"
-
+struct tlink;
 struct metrics;
 
-struct metrics *metrics_create (struct link *l, flux_reactor_t *r);
+struct metrics *metrics_create (struct tlink *l, flux_reactor_t *r);
 void metrics_destroy (struct metrics *m);
 
 /* Poll 'h' every 'interval' seconds (0: never), from now on.

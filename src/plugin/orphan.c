@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 #include "orphan.h"
-#include "rjob.h"
+#include "link_impl.h"
 
 #define ORPHAN_RETRY 2.0  // seconds between hunts
 #define ORPHAN_HUNTS 15   // hunts before an entry is forgotten
@@ -24,7 +24,7 @@ struct orphan {
 };
 
 struct orphans {
-    struct link *l;
+    struct tlink *l;
     flux_t *h;
     flux_watcher_t *timer;
     struct orphan *list;
@@ -253,7 +253,7 @@ void orphans_destroy (struct orphans *o)
     }
 }
 
-struct orphans *orphans_create (struct link *l, flux_reactor_t *r)
+struct orphans *orphans_create (struct tlink *l, flux_reactor_t *r)
 {
     struct orphans *o = calloc (1, sizeof (*o));
 

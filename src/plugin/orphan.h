@@ -28,11 +28,10 @@
 #include <jansson.h>
 #include <flux/core.h>
 
-#include "link.h"
-
+struct tlink;
 struct orphans;
 
-struct orphans *orphans_create (struct link *l, flux_reactor_t *r);
+struct orphans *orphans_create (struct tlink *l, flux_reactor_t *r);
 void orphans_destroy (struct orphans *o);
 
 /* Look for the job submitted for 'srcid' with 'origin' (the copy's

@@ -104,7 +104,7 @@ void rjob_set_skip (struct rjob *job, int events, int output)
 }
 
 void report_failure (struct rjob *job,
-                     struct link *l,
+                     struct tlink *l,
                      enum link_report_type type,
                      const char *prefix,
                      const char *why)
@@ -122,7 +122,7 @@ static void cancel_cb (flux_future_t *f, void *arg)
     rjob_destroy (arg);
 }
 
-static void send_cancel (struct rjob *job, struct link *l)
+static void send_cancel (struct rjob *job, struct tlink *l)
 {
     if (!(job->f_cancel =
               flux_job_cancel (link_handle (l), job->remote_id, job->cancel_reason))
@@ -141,7 +141,7 @@ static void kill_cb (flux_future_t *f, void *arg)
     job->f_kill = NULL;
 }
 
-void rjob_kill (struct rjob *job, struct link *l, int signum)
+void rjob_kill (struct rjob *job, struct tlink *l, int signum)
 {
     if (!job->remote_id || job->dropped)
         return;
@@ -156,7 +156,7 @@ void rjob_kill (struct rjob *job, struct link *l, int signum)
 static void release_cb (flux_future_t *f, void *arg)
 {
     struct rjob *job = arg;
-    struct link *l = flux_future_aux_get (f, "link");
+    struct tlink *l = flux_future_aux_get (f, "link");
 
     /* EINVAL: the job was allocated already (released before a reload),
      * or ended, or is gone; its eventlog tells the rest.
@@ -174,7 +174,7 @@ static void release_cb (flux_future_t *f, void *arg)
     job->f_release = NULL;
 }
 
-static void release (struct rjob *job, struct link *l)
+static void release (struct rjob *job, struct tlink *l)
 {
     if (job->urgency == FLUX_JOB_URGENCY_HOLD) {
         job->released = true;
@@ -192,7 +192,7 @@ static void release (struct rjob *job, struct link *l)
 /* The connection dropped before the target answered: it may still
  * create the job, held.  Have it looked for (orphan.h).
  */
-static void lost_submission (struct rjob *job, struct link *l)
+static void lost_submission (struct rjob *job, struct tlink *l)
 {
     json_t *jobspec = json_loads (job->jobspec, 0, NULL);
     json_t *origin = NULL;
@@ -210,7 +210,7 @@ static void lost_submission (struct rjob *job, struct link *l)
 static void submit_cb (flux_future_t *f, void *arg)
 {
     struct rjob *job = arg;
-    struct link *l = flux_future_aux_get (f, "link");
+    struct tlink *l = flux_future_aux_get (f, "link");
     flux_jobid_t id;
 
     if (flux_job_submit_get_id (f, &id) < 0) {
@@ -241,7 +241,7 @@ static void submit_cb (flux_future_t *f, void *arg)
     rjob_follow (job, l);
 }
 
-static void submit (struct rjob *job, struct link *l)
+static void submit (struct rjob *job, struct tlink *l)
 {
     if (!(job->f_submit =
               flux_job_submit (link_handle (l), job->jobspec, FLUX_JOB_URGENCY_HOLD, 0))
@@ -253,7 +253,7 @@ static void submit (struct rjob *job, struct link *l)
     }
 }
 
-void rjob_start (struct rjob *job, struct link *l)
+void rjob_start (struct rjob *job, struct tlink *l)
 {
     if (job->dropped) {
         if (job->remote_id && job->cancel_reason && !job->f_cancel)
@@ -269,7 +269,7 @@ void rjob_start (struct rjob *job, struct link *l)
     }
 }
 
-void rjob_drop (struct rjob *job, struct link *l, const char *cancel_reason)
+void rjob_drop (struct rjob *job, struct tlink *l, const char *cancel_reason)
 {
     job->dropped = true;
     if (cancel_reason && !job->cancel_reason)
@@ -288,7 +288,7 @@ void rjob_drop (struct rjob *job, struct link *l, const char *cancel_reason)
 
 /* Start what each job needs; a job that has all it needs is left alone.
  */
-void rjob_list_connected (struct rjob_list *list, struct link *l)
+void rjob_list_connected (struct rjob_list *list, struct tlink *l)
 {
     struct rjob *job = list->head;
     while (job) {
@@ -298,7 +298,7 @@ void rjob_list_connected (struct rjob_list *list, struct link *l)
     }
 }
 
-void rjob_list_disconnected (struct rjob_list *list, struct link *l)
+void rjob_list_disconnected (struct rjob_list *list, struct tlink *l)
 {
     struct rjob *job = list->head;
 
@@ -322,7 +322,7 @@ void rjob_list_disconnected (struct rjob_list *list, struct link *l)
     }
 }
 
-void rjob_list_connect_failed (struct rjob_list *list, struct link *l, const char *why)
+void rjob_list_connect_failed (struct rjob_list *list, struct tlink *l, const char *why)
 {
     struct rjob *job = list->head;
     while (job) {

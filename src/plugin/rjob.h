@@ -2,8 +2,8 @@
 
 /* rjob.h - a job as the link thread handles it on the target
  *
- * Internal to the link (link.c): every function here runs on the link
- * thread.  An rjob goes:
+ * Internal to the link (link_impl.h): every function here runs on the
+ * link thread.  An rjob goes:
  *
  *   SUBMIT:  jobspec kept ──start──> submit RPC, urgency 0 ──id──> FOLLOW
  *                                        └──error──> SUBMIT_FAILED, freed
@@ -30,30 +30,19 @@
 #include "link.h"
 
 struct rjob;
+struct tlink;
 
 struct rjob_list {
     struct rjob *head;
-    struct link *l;
+    struct tlink *l;
     struct journal *journal;  // NULL: not read (rjob_follow.c)
     json_t *stash;            // its entries for jobs not known yet
 };
 
-/* link internals used by rjob.c */
-void link_report (struct link *l,
-                  enum link_report_type type,
-                  flux_jobid_t srcid,
-                  flux_jobid_t remote_id,
-                  json_t *obj,
-                  const char *text);
-flux_t *link_handle (struct link *l);
-void link_connection_error (struct link *l);
-void link_add_orphan (struct link *l, flux_jobid_t srcid, json_t *origin);
-struct rjob_list *link_jobs (struct link *l);
-
 /* With 'journal', the jobs are followed by the target's journal where it
  * is granted (rjob_follow.c).
  */
-int rjob_list_init (struct rjob_list *list, struct link *l, bool journal);
+int rjob_list_init (struct rjob_list *list, struct tlink *l, bool journal);
 void rjob_list_fini (struct rjob_list *list);
 bool rjob_list_empty (struct rjob_list *list);
 /* Free the jobs (the link thread is over).
@@ -62,9 +51,11 @@ void rjob_list_clear (struct rjob_list *list);
 /* Connected on 'h': ask for the journal (before the jobs are started).
  */
 void rjob_list_up (struct rjob_list *list, flux_t *h);
-void rjob_list_connected (struct rjob_list *list, struct link *l);
-void rjob_list_disconnected (struct rjob_list *list, struct link *l);
-void rjob_list_connect_failed (struct rjob_list *list, struct link *l, const char *why);
+void rjob_list_connected (struct rjob_list *list, struct tlink *l);
+void rjob_list_disconnected (struct rjob_list *list, struct tlink *l);
+void rjob_list_connect_failed (struct rjob_list *list,
+                               struct tlink *l,
+                               const char *why);
 
 struct rjob *rjob_create (struct rjob_list *list,
                           flux_jobid_t srcid,
@@ -81,13 +72,13 @@ void rjob_set_urgency (struct rjob *job, int urgency);
 
 /* Send what the job needs next (link must be connected).
  */
-void rjob_start (struct rjob *job, struct link *l);
+void rjob_start (struct rjob *job, struct tlink *l);
 
-void rjob_drop (struct rjob *job, struct link *l, const char *cancel_reason);
+void rjob_drop (struct rjob *job, struct tlink *l, const char *cancel_reason);
 
 /* Send a signal to the remote job, if its id is known (link connected).
  */
-void rjob_kill (struct rjob *job, struct link *l, int signum);
+void rjob_kill (struct rjob *job, struct tlink *l, int signum);
 
 #endif /* !DELEGATE_RJOB_H */
 

@@ -43,7 +43,7 @@
 static void R_cb (flux_future_t *f, void *arg)
 {
     struct rjob *job = arg;
-    struct link *l = flux_future_aux_get (f, "link");
+    struct tlink *l = flux_future_aux_get (f, "link");
     json_t *R;
 
     if (flux_kvs_lookup_get_unpack (f, "o", &R) < 0)
@@ -60,7 +60,7 @@ static void R_cb (flux_future_t *f, void *arg)
     job->f_R = NULL;
 }
 
-static void lookup_R (struct rjob *job, struct link *l)
+static void lookup_R (struct rjob *job, struct tlink *l)
 {
     char key[64];
 
@@ -99,7 +99,7 @@ static bool first_time (struct rjob *job, json_t *entry, const char *name)
 /* Report a new entry; "alloc" brings R (with it from the journal, else
  * read), "start" starts following the output, "clean" ends the job.
  */
-static void take_entry (struct rjob *job, struct link *l, json_t *entry, json_t *R)
+static void take_entry (struct rjob *job, struct tlink *l, json_t *entry, json_t *R)
 {
     const char *name;
 
@@ -128,7 +128,7 @@ static void watch_cb (flux_future_t *f, void *arg)
 {
     struct rwatch *w = arg;
     struct rjob *job = w->job;
-    struct link *l = flux_future_aux_get (f, "link");
+    struct tlink *l = flux_future_aux_get (f, "link");
     const char *s;
     json_t *entry;
 
@@ -156,7 +156,7 @@ static void watch_cb (flux_future_t *f, void *arg)
     flux_future_reset (f);
 }
 
-static void watch_start (struct rwatch *w, struct link *l)
+static void watch_start (struct rwatch *w, struct tlink *l)
 {
     w->started = true;
     w->consumed = 0;
@@ -174,7 +174,7 @@ static enum journal_state journal_now (struct rjob_list *list)
 
 /* Does the job need its eventlog watched now?
  */
-static bool by_eventlog (struct rjob *job, struct link *l)
+static bool by_eventlog (struct rjob *job, struct tlink *l)
 {
     switch (journal_now (link_jobs (l))) {
         case JOURNAL_BACKLOG:
@@ -186,7 +186,7 @@ static bool by_eventlog (struct rjob *job, struct link *l)
     }
 }
 
-void rjob_follow (struct rjob *job, struct link *l)
+void rjob_follow (struct rjob *job, struct tlink *l)
 {
     if (!job->events.f && !job->events.done && by_eventlog (job, l))
         watch_start (&job->events, l);
@@ -224,7 +224,7 @@ static void stash (struct rjob_list *list, flux_jobid_t id, json_t *entry)
                                  json_pack ("[I O]", (json_int_t)id, entry));
 }
 
-void rjob_claim (struct rjob_list *list, struct rjob *job, struct link *l)
+void rjob_claim (struct rjob_list *list, struct rjob *job, struct tlink *l)
 {
     size_t i = 0;
     json_int_t id;
@@ -287,7 +287,7 @@ void follow_stop (struct rjob_list *list)
     list->stash = NULL;
 }
 
-int rjob_list_init (struct rjob_list *list, struct link *l, bool journal)
+int rjob_list_init (struct rjob_list *list, struct tlink *l, bool journal)
 {
     list->head = NULL;
     list->l = l;

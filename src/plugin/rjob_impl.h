@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 
+#include "link_impl.h"
 #include "rjob.h"
 #include "outcount.h"
 
@@ -70,7 +71,7 @@ struct rjob {
 
 /* rjob.c */
 void report_failure (struct rjob *job,
-                     struct link *l,
+                     struct tlink *l,
                      enum link_report_type type,
                      const char *prefix,
                      const char *why);
@@ -78,10 +79,10 @@ void report_failure (struct rjob *job,
 /* rjob_follow.c */
 /* Start what following the job needs now (its id is known, link up).
  */
-void rjob_follow (struct rjob *job, struct link *l);
+void rjob_follow (struct rjob *job, struct tlink *l);
 /* The job got its id: take the journal entries kept for it meanwhile.
  */
-void rjob_claim (struct rjob_list *list, struct rjob *job, struct link *l);
+void rjob_claim (struct rjob_list *list, struct rjob *job, struct tlink *l);
 /* Disconnected: drop the journal stream and the entries kept.
  */
 void follow_stop (struct rjob_list *list);
@@ -89,12 +90,12 @@ void follow_stop (struct rjob_list *list);
 /* rjob_output.c */
 /* Follow the output eventlog, from the remote "start" or a reconnect.
  */
-void rjob_output_start (struct rjob *job, struct link *l);
+void rjob_output_start (struct rjob *job, struct tlink *l);
 /* The job is inactive ("clean"): its output is complete in the primary
  * namespace; read it there unless that is under way or the watch
  * brought the end of every stream.
  */
-void rjob_output_ended (struct rjob *job, struct link *l);
+void rjob_output_ended (struct rjob *job, struct tlink *l);
 
 #endif /* !DELEGATE_RJOB_IMPL_H */
 

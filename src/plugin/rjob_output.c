@@ -35,11 +35,11 @@
 
 #include "rjob_impl.h"
 
-static void output_lookup (struct rjob *job, struct link *l);
+static void output_lookup (struct rjob *job, struct tlink *l);
 
 /* Report the entries (lines) of 's' past those reported already.
  */
-static int take_lines (struct rjob *job, struct link *l, const char *s)
+static int take_lines (struct rjob *job, struct tlink *l, const char *s)
 {
     struct rwatch *w = &job->output;
     char *copy, *line, *saveptr = NULL;
@@ -69,7 +69,7 @@ static void output_stop (struct rjob *job)
     }
 }
 
-static void output_ended (struct rjob *job, struct link *l, const char *why)
+static void output_ended (struct rjob *job, struct tlink *l, const char *why)
 {
     job->output.done = true;
     report_failure (job, l, LINK_OUTPUT_END, "", why);
@@ -78,7 +78,7 @@ static void output_ended (struct rjob *job, struct link *l, const char *why)
 static void lookup_cb (flux_future_t *f, void *arg)
 {
     struct rjob *job = arg;
-    struct link *l = flux_future_aux_get (f, "link");
+    struct tlink *l = flux_future_aux_get (f, "link");
     const char *s;
 
     job->output.f = NULL;
@@ -95,7 +95,7 @@ static void lookup_cb (flux_future_t *f, void *arg)
 /* The job ended: its output is whole if the watch brought the end of
  * every stream, else read its copy in the primary namespace.
  */
-static void output_after_end (struct rjob *job, struct link *l)
+static void output_after_end (struct rjob *job, struct tlink *l)
 {
     if (outcount_ended (&job->outcount))
         output_ended (job, l, "");
@@ -106,7 +106,7 @@ static void output_after_end (struct rjob *job, struct link *l)
 static void watch_cb (flux_future_t *f, void *arg)
 {
     struct rjob *job = arg;
-    struct link *l = flux_future_aux_get (f, "link");
+    struct tlink *l = flux_future_aux_get (f, "link");
     const char *s;
 
     if (flux_kvs_lookup_get (f, &s) < 0) {
@@ -127,7 +127,7 @@ static void watch_cb (flux_future_t *f, void *arg)
 }
 
 static void output_start (struct rjob *job,
-                          struct link *l,
+                          struct tlink *l,
                           const char *ns,
                           int flags,
                           const char *key,
@@ -144,7 +144,7 @@ static void output_start (struct rjob *job,
         link_connection_error (l);
 }
 
-static void output_lookup (struct rjob *job, struct link *l)
+static void output_lookup (struct rjob *job, struct tlink *l)
 {
     char key[128];
 
@@ -154,7 +154,7 @@ static void output_lookup (struct rjob *job, struct link *l)
         output_start (job, l, NULL, 0, key, lookup_cb);
 }
 
-void rjob_output_start (struct rjob *job, struct link *l)
+void rjob_output_start (struct rjob *job, struct tlink *l)
 {
     char ns[64];
 
@@ -172,7 +172,7 @@ void rjob_output_start (struct rjob *job, struct link *l)
                       watch_cb);
 }
 
-void rjob_output_ended (struct rjob *job, struct link *l)
+void rjob_output_ended (struct rjob *job, struct tlink *l)
 {
     struct rwatch *w = &job->output;
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "delegation.h"
+#include "link_thread.h"
 #include "targets.h"
 
 struct target {
@@ -126,6 +127,7 @@ static void report_cb (struct link *l, const struct link_report *rep, void *arg)
 
 struct link *targets_link (struct targets *t, const char *uri)
 {
+    struct link_params params = {.journal = t->env->journal};
     struct target *tg;
 
     if ((tg = find (t, uri)))
@@ -133,11 +135,11 @@ struct link *targets_link (struct targets *t, const char *uri)
     if (!(tg = calloc (1, sizeof (*tg))))
         return NULL;
     tg->view.match_time = -1.;
-    if (!(tg->link = link_create (flux_get_reactor (t->env->h),
-                                  uri,
-                                  t->env->journal,
-                                  report_cb,
-                                  t))) {
+    if (!(tg->link = link_thread_open (flux_get_reactor (t->env->h),
+                                       uri,
+                                       &params,
+                                       report_cb,
+                                       t))) {
         free (tg);
         return NULL;
     }
