@@ -18,6 +18,8 @@
 #   event_context URI ID EVENT KEY   a key of an event's context
 #   wait_event URI ID EVENT [SECS]   wait for an event (default 30s)
 #   targets_toml LABEL=URI...    print [[delegate]] tables (=URI: no label)
+#   link_threads URI             how many link threads the broker of URI has
+#   wait_link_threads URI N [SECS]   wait until it has N (default 10s)
 
 : "${DELEGATE_SO:?DELEGATE_SO must name the built delegate.so (run via make check)}"
 : "${DELEGATE_TEST_LIB:=$(cd "$(dirname "$0")/lib" && pwd)}"
@@ -88,6 +90,24 @@ wait_event () {
 # Print "STATUS RETURNCODE" of a job as flux jobs shows it.
 job_result () {
     on "$1" flux jobs -n -o "{status} {returncode}" "$2"
+}
+
+# The plugin names its link threads "delegate-link" (src/plugin/link.c).
+link_threads () {
+    local pid
+    pid=$(broker_pid "$1") || return 1
+    cat /proc/"$pid"/task/*/comm 2>/dev/null | grep -cx delegate-link
+}
+
+wait_link_threads () {
+    local i n
+    for i in $(seq 1 $((${3:-10} * 10))); do
+        n=$(link_threads "$1")
+        test "$n" = "$2" && return 0
+        sleep 0.1
+    done
+    echo "wait_link_threads: $1 has $n link threads, not $2" >&2
+    return 1
 }
 
 targets_toml () {
