@@ -3,6 +3,7 @@
 /* delegate.c - jobtap plugin: run a job on another Flux instance
  *
  *   flux jobtap load /path/to/delegate.so [link-timeout=DURATION]
+ *                                         [link-idle=DURATION]
  *                                         [metrics-interval=DURATION]
  *                                         [only-configured=true|false]
  *                                         [journal=true|false]
@@ -66,6 +67,7 @@
 #include "value.h"
 
 #define DEFAULT_LINK_TIMEOUT 10.
+#define DEFAULT_LINK_IDLE 60.
 #define DEFAULT_METRICS_INTERVAL 2.
 #define AUX_NAME "delegate::delegation"
 #define CTX_NAME "delegate::ctx"
@@ -520,9 +522,11 @@ int flux_plugin_init (flux_plugin_t *p)
         return -1;
     }
     ctx->env.link_timeout = DEFAULT_LINK_TIMEOUT;
+    ctx->env.link_idle = DEFAULT_LINK_IDLE;
     ctx->metrics_interval = DEFAULT_METRICS_INTERVAL;
     ctx->only_configured = -1;
     if (option_duration (p, ctx->env.h, "link-timeout", &ctx->env.link_timeout) < 0
+        || option_duration (p, ctx->env.h, "link-idle", &ctx->env.link_idle) < 0
         || option_duration (p, ctx->env.h, "metrics-interval", &ctx->metrics_interval)
                < 0
         || option_bool (p, ctx->env.h, "only-configured", &ctx->only_configured) < 0

@@ -27,6 +27,7 @@ struct delegation_env {
     flux_t *h;
     double link_timeout;  // seconds
     bool journal;         // links read the targets' journals (journal.h)
+    double link_idle;     // seconds: an unused link closes (link.h)
     json_t *origin;       // attributes.system.delegate_origin of copies
     char service[128];    // where flux job attach sends stdin (output.h)
     struct targets *targets;

@@ -4,7 +4,17 @@
  *
  * The link's operations queue a command for its thread (link_run.c) and
  * return; a watcher on the job manager's reactor hands the thread's
- * reports to the callback.  The thread starts with the first command.
+ * reports to the callback.  The thread comes and goes:
+ *
+ *   none ── command ──> running ── ends idle: closes the command queue ──┐
+ *    ^                     │ (its last act: the report queue closed)     │
+ *    │                     v                                             │
+ *    └── joined <── a push finds the command queue closed, or the ───────┘
+ *                   report watcher finds the report queue closed
+ *
+ * so the next command after an idle end starts a new thread, which
+ * connects again; the commands never meet a thread that has stopped
+ * reading them.
  *
  * link_destroy() closes the command queue (the thread's stop) and waits
  * STOP_WAIT for the thread to end.  A thread stuck on a hung target (in
@@ -53,12 +63,21 @@ void cmd_destroy (void *item)
 
 static int thread_start (struct tlink *l)
 {
+    tqueue_reopen (l->cmds);
+    tqueue_reopen (l->reports);
+    l->stopping = false;
+    l->want_connect = false;
+    atomic_store (&l->one_out, false);
     if (quiet_thread_create (&l->thread, THREAD_NAME, link_run, l) < 0)
         return -1;
     l->running = true;
     return 0;
 }
 
+/* The thread ended idle: it closed the command queue, and all it does
+ * after is drop what it holds and close the report queue, which blocks
+ * on nothing.  Its reports not delivered yet stay queued, first.
+ */
 static void thread_join (struct tlink *l)
 {
     (void)pthread_join (l->thread, NULL);
@@ -122,17 +141,26 @@ static struct cmd *cmd_create (enum cmd_type type, flux_jobid_t srcid, const cha
     return cmd;
 }
 
-/* Queue 'cmd' for the thread, starting it if none runs.
+/* Queue 'cmd' for the thread, starting one if none runs, or another if
+ * the one there ended idle (its queue is closed).
  */
 static int cmd_send (struct tlink *l, struct cmd *cmd)
 {
     if (!cmd)
         return -1;
-    if ((!l->running && thread_start (l) < 0) || tqueue_push (l->cmds, cmd) < 0) {
-        cmd_destroy (cmd);
-        return -1;
-    }
+    if (!l->running && thread_start (l) < 0)
+        goto error;
+    if (tqueue_push (l->cmds, cmd) == 0)
+        return 0;
+    if (errno != EPIPE)
+        goto error;
+    thread_join (l);
+    if (thread_start (l) < 0 || tqueue_push (l->cmds, cmd) < 0)
+        goto error;
     return 0;
+error:
+    cmd_destroy (cmd);
+    return -1;
 }
 
 static int op_keep (struct link *link, double interval)
@@ -216,6 +244,8 @@ static void report_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *
         l->cb (&l->base, rep, l->cb_arg);
         report_destroy (rep);
     }
+    if (l->running && tqueue_is_closed (l->reports))
+        thread_join (l);  // it ended idle
 }
 
 /* ---- life cycle ---- */

@@ -4,7 +4,7 @@
  *
  *   link.c      the job manager's side: the link's operations, the
  *               report watcher, starting, joining and stopping threads
- *   link_run.c  the link thread: connection, commands
+ *   link_run.c  the link thread: connection, commands, idle closing
  *   rjob*.c, metrics.c, orphan.c, journal.c
  *               what the link thread does on the target
  *
@@ -12,7 +12,9 @@
  *
  *   main side    'cb', 'cb_arg', 'report_w', 'thread', 'running'
  *   both         the queues (locked), the atomics
- *   link thread  the rest, while a thread runs ('running').
+ *   link thread  the rest, while a thread runs ('running'); between two
+ *                threads (the last one ended idle and was joined) the
+ *                main side may, to start the next one.
  *
  * A thread that link_destroy() could not join in time is detached and
  * owns the whole struct from then on; it frees it when it ends.  The
@@ -61,7 +63,10 @@ struct tlink {
     pthread_t thread;
     bool running;  // 'thread' was started and not joined
 
-    /* both: commands are closed by the main side to stop the thread */
+    /* both: commands are closed by the main side to stop the thread, or
+     * by the thread when it ends idle; reports are closed by the thread
+     * as it ends.
+     */
     struct tqueue *cmds;
     struct tqueue *reports;
     atomic_bool up;
@@ -71,6 +76,8 @@ struct tlink {
     flux_reactor_t *r;
     flux_watcher_t *cmd_w;
     flux_watcher_t *backoff_w;
+    flux_watcher_t *idle_w;  // timer: nothing to do for params.idle
+    flux_watcher_t *prep_w;  // arms or stops idle_w before each wait
     flux_t *h;
     flux_future_t *f_owner;  // attr.get security.owner, before "up"
     double backoff;

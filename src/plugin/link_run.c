@@ -3,7 +3,7 @@
 /* link_run.c - the link thread (link_impl.h): the only code that touches
  * the remote handle
  *
- *        ┌────────────── stop ─────────────────────────────┐
+ *        ┌─────────── stop, or idle ───────────────────────┐
  *        v                                                 │
  *   [disconnected] ── work queued ──> flux_open() ──ok──> [open]
  *        ^   ^                           │                  │ security.owner
@@ -14,9 +14,20 @@
  * Jobs are sent, killed and followed (by the target's journal where it
  * is read, rjob_follow.c) only while connected.
  *
- * The thread ends when the main side closed the command queue
- * (link_destroy): it drops what it holds on the target and, if the main
- * side has let go of the link meanwhile (a detached thread), frees it.
+ * The thread ends when:
+ *
+ *   stopped  the main side closed the command queue (link_destroy);
+ *   idle     the link is not kept and had nothing to do (no remote job,
+ *            no orphan search) for params.idle seconds: it closes its
+ *            connection, reports DOWN "closed: idle for Ns", and ends if
+ *            the command queue is empty, closing it in the same step
+ *            (tqueue_close_if_empty); else it goes on with the commands.
+ *            A push to the closed queue tells the main side to join this
+ *            thread and start another (link.c).
+ *
+ * Either way it drops what it holds on the target, closes the report
+ * queue (the main side joins it then), and, if the main side has let
+ * go of the link meanwhile (a detached thread), frees it.
  *
  * The thread takes no signals (quiet_thread.h).
  */
@@ -278,9 +289,41 @@ static void cmd_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg
     struct tlink *l = arg;
 
     cmd_drain (l);
+    flux_watcher_stop (l->idle_w);  // idle from now on, if at all (prep_cb)
     if (l->stopping
         || (!l->h && has_work (l) && !flux_watcher_is_active (l->backoff_w))) {
         l->want_connect = !l->stopping;
+        flux_reactor_stop (r);
+    }
+}
+
+/* ---- idle ---- */
+
+/* Before each wait: the idle timer runs while there is nothing to do.
+ */
+static void prep_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
+{
+    struct tlink *l = arg;
+
+    if (has_work (l))
+        flux_watcher_stop (l->idle_w);
+    else if (!flux_watcher_is_active (l->idle_w)) {
+        flux_timer_watcher_reset (l->idle_w, l->params.idle, 0.);
+        flux_watcher_start (l->idle_w);
+    }
+}
+
+static void idle_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
+{
+    struct tlink *l = arg;
+    char why[64];
+
+    if (has_work (l))
+        return;
+    snprintf (why, sizeof (why), "closed: idle for %gs", l->params.idle);
+    disconnect (l, why);
+    if (tqueue_close_if_empty (l->cmds)) {
+        l->stopping = true;
         flux_reactor_stop (r);
     }
 }
@@ -293,6 +336,7 @@ static void *link_end (struct tlink *l)
     rjob_list_clear (&l->jobs);
     if (l->h)
         close_handle (l);
+    tqueue_close (l->reports);
     if (atomic_exchange (&l->one_out, true))
         tlink_free (l);  // detached by link_destroy(): the link is ours
     return NULL;
@@ -308,10 +352,14 @@ int link_run_init (struct tlink *l)
                                                 cmd_cb,
                                                 l))
         || !(l->backoff_w = flux_timer_watcher_create (l->r, 0., 0., backoff_cb, l))
+        || !(l->idle_w = flux_timer_watcher_create (l->r, 0., 0., idle_cb, l))
+        || !(l->prep_w = flux_prepare_watcher_create (l->r, prep_cb, l))
         || !(l->metrics = metrics_create (l, l->r))
         || !(l->orphans = orphans_create (l, l->r)))
         return -1;
     flux_watcher_start (l->cmd_w);
+    if (l->params.idle > 0.)
+        flux_watcher_start (l->prep_w);
     return 0;
 }
 
@@ -319,6 +367,8 @@ void link_run_fini (struct tlink *l)
 {
     flux_watcher_destroy (l->cmd_w);
     flux_watcher_destroy (l->backoff_w);
+    flux_watcher_destroy (l->idle_w);
+    flux_watcher_destroy (l->prep_w);
     metrics_destroy (l->metrics);
     orphans_destroy (l->orphans);
     rjob_list_fini (&l->jobs);

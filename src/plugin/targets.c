@@ -127,7 +127,7 @@ static void report_cb (struct link *l, const struct link_report *rep, void *arg)
 
 struct link *targets_link (struct targets *t, const char *uri)
 {
-    struct link_params params = {.journal = t->env->journal};
+    struct link_params params = {.journal = t->env->journal, .idle = t->env->link_idle};
     struct target *tg;
 
     if ((tg = find (t, uri)))
