@@ -26,6 +26,7 @@
 #include <jansson.h>
 #include <flux/core.h>
 
+#include "idmap.h"
 #include "journal.h"
 #include "link.h"
 
@@ -34,6 +35,8 @@ struct tlink;
 
 struct rjob_list {
     struct rjob *head;
+    struct idmap *by_src;     // source id -> rjob
+    struct idmap *by_remote;  // remote id (once known) -> rjob
     struct tlink *l;
     struct journal *journal;  // NULL: not read (rjob_follow.c)
     json_t *stash;            // its entries for jobs not known yet

@@ -43,6 +43,7 @@ struct reported_entry {
 struct rjob {
     struct rjob *next;
     struct rjob **pprev;
+    struct rjob_list *list;
     flux_jobid_t srcid;
     flux_jobid_t remote_id;
 
