@@ -63,9 +63,9 @@ arenas () {
 # heap_bytes URI: "ALL JM", the bytes in use in all malloc arenas of the
 # broker at URI and in the arenas of its job manager, as glibc's
 # malloc_info(3) counts them, called through gdb with the broker's
-# threads stopped.  The job manager's threads are those named job-manager:
-# the module's own and the link threads delegate.so starts (a thread
-# takes its creator's name).  Their arenas are those a 64 KiB malloc()
+# threads stopped.  The job manager's threads are the module's own, named
+# job-manager, and the link threads delegate.so starts, named
+# delegate-link.  Their arenas are those a 64 KiB malloc()
 # made in each of them grows.  A source is started with one arena per
 # thread (see memory_sample), so these arenas hold what the job manager
 # and its plugins allocated and nothing else.  Unlike RSS, freed memory
@@ -77,7 +77,7 @@ heap_bytes () {
     cat >"$d/cmds" <<EOT
 set scheduler-locking on
 python
-jm = [t for t in gdb.selected_inferior().threads() if t.name == "job-manager"]
+jm = [t for t in gdb.selected_inferior().threads() if t.name in ("job-manager", "delegate-link")]
 def info(name):
     jm[0].switch()
     gdb.execute('set \$f = (void *) fopen("$d/%s", "w")' % name)

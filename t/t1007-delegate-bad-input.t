@@ -122,9 +122,11 @@ test_expect_success 'load options refused: the load fails, the reason logged' '
     on $A flux jobtap remove delegate.so &&
     test_must_fail load_plugin $A link-timeout=abc &&
     test_must_fail load_plugin $A metrics-interval=-1 &&
+    test_must_fail load_plugin $A link-idle=soon &&
     on $A flux dmesg >dmesg.out &&
     grep "delegate: link-timeout must be a duration > 0" dmesg.out &&
     grep "delegate: metrics-interval must be a duration > 0" dmesg.out &&
+    grep "delegate: link-idle must be a duration > 0" dmesg.out &&
     load_plugin $A
 '
 test_expect_success 'the broker is up, and a good configuration works' '

@@ -1,121 +1,46 @@
 /* SPDX-License-Identifier: LGPL-3.0 */
 
-/* link.c - one remote Flux instance, reached from the job manager
+/* link.c - the thread link (link_thread.h): the job manager's side
  *
- * See link.h for the protocol.  This file has two halves:
+ * The link's operations queue a command for its thread (link_run.c) and
+ * return; a watcher on the job manager's reactor hands the thread's
+ * reports to the callback.  The thread comes and goes:
  *
- *   main side    link_create/destroy, the command functions, and the
- *                report watcher; they run on the job manager's thread.
- *   link thread  link_thread() and everything it calls; the only code
- *                that touches the remote handle.
+ *   none ── command ──> running ── ends idle: closes the command queue ──┐
+ *    ^                     │ (its last act: the report queue closed)     │
+ *    │                     v                                             │
+ *    └── joined <── a push finds the command queue closed, or the ───────┘
+ *                   report watcher finds the report queue closed
  *
- * Link thread loop:
+ * so the next command after an idle end starts a new thread, which
+ * connects again; the commands never meet a thread that has stopped
+ * reading them.
  *
- *        ┌────────────── stop ─────────────────────────────┐
- *        v                                                 │
- *   [disconnected] ── work queued ──> flux_open() ──ok──> [open]
- *        ^   ^                           │                  │ security.owner
- *        │   └── backoff timer <── fail ─┘                  v read (async)
- *        │                                             [connected] (up)
- *        └──────────────── connection lost ─────────────────┘
- *
- * Jobs are sent, killed and followed (by the target's journal where it
- * is read, rjob_follow.c) only while connected.
- *
- * The link thread takes no signals (quiet_thread.h).  It owns the job
- * (struct rjob) list: after a clean stop it frees it; when it had to be
- * cancelled (stuck in flux_open), link_destroy() frees it after the join.
+ * link_destroy() closes the command queue (the thread's stop) and waits
+ * STOP_WAIT for the thread to end.  A thread stuck on a hung target (in
+ * flux_open(3)'s handshake, or a write) is not cancelled: it is
+ * detached, and from then on the link is its own, to free when it ends
+ * (link_impl.h); the report watcher is gone, so no callback comes.  As
+ * that may be after the plugin was removed, the plugin is pinned in
+ * memory first (pin_plugin).
  */
 
 #if HAVE_CONFIG_H
 #include "config.h"
 #endif
+#include <dlfcn.h>
 #include <errno.h>
-#if HAVE_MALLOC_TRIM
-#include <malloc.h>
-#endif
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "link_impl.h"
 #include "link_thread.h"
-#include "metrics.h"
-#include "orphan.h"
 #include "quiet_thread.h"
-#include "rjob.h"
-#include "tqueue.h"
 
-#define BACKOFF_MIN 0.2
-#define BACKOFF_MAX 5.0
-#define TRIM_DELAY 1.0
+#define STOP_WAIT 0.2  // seconds link_destroy() waits for the thread
+#define THREAD_NAME "delegate-link"
 
-enum cmd_type {
-    CMD_SUBMIT,
-    CMD_RELEASE,
-    CMD_FOLLOW,
-    CMD_DROP,
-    CMD_KILL,
-    CMD_KEEP,
-    CMD_STOP
-};
-
-struct cmd {
-    enum cmd_type type;
-    flux_jobid_t srcid;
-    flux_jobid_t remote_id;  // FOLLOW
-    int skip_events;         // FOLLOW
-    int skip_output;         // FOLLOW
-    int urgency;             // SUBMIT, RELEASE
-    int signum;              // KILL
-    double interval;         // KEEP
-    char *text;              // SUBMIT: jobspec, DROP: cancel reason (may be NULL)
-};
-
-struct tlink {
-    struct link base;  // first
-    char *uri;
-    link_report_f cb;
-    void *cb_arg;
-
-    /* main side */
-    flux_watcher_t *report_w;
-    pthread_t thread;
-    bool thread_running;
-
-    /* shared */
-    struct tqueue *cmds;
-    struct tqueue *reports;
-    volatile int up;
-
-    /* link thread */
-    flux_reactor_t *r;
-    flux_watcher_t *cmd_w;
-    flux_watcher_t *backoff_w;
-    flux_watcher_t *trim_w;
-    flux_t *h;
-    flux_future_t *f_owner;  // attr.get security.owner, before "up"
-    double backoff;
-    bool stopping;
-    bool want_connect;
-    bool keep;
-    double metrics_interval;
-    struct metrics *metrics;
-    struct orphans *orphans;
-    struct rjob_list jobs;
-};
-
-/* The link thread connects while it has this to do.
- */
-static bool has_work (struct tlink *l)
-{
-    return l->keep || !rjob_list_empty (&l->jobs) || !orphans_empty (l->orphans);
-}
-
-static void cmd_drain (struct tlink *l);
-
-/* ---- reports (link thread -> main) ---- */
-
-static void report_destroy (void *item)
+void report_destroy (void *item)
 {
     struct link_report *rep = item;
     if (rep) {
@@ -125,202 +50,7 @@ static void report_destroy (void *item)
     }
 }
 
-void link_report (struct tlink *l,
-                  enum link_report_type type,
-                  flux_jobid_t srcid,
-                  flux_jobid_t remote_id,
-                  json_t *obj,
-                  const char *text)
-{
-    struct link_report *rep = calloc (1, sizeof (*rep));
-
-    if (!rep)
-        return;
-    rep->type = type;
-    rep->srcid = srcid;
-    rep->remote_id = remote_id;
-    rep->obj = json_incref (obj);
-    if ((text && !(rep->text = strdup (text))) || tqueue_push (l->reports, rep) < 0)
-        report_destroy (rep);
-}
-
-static void report_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
-{
-    struct tlink *l = arg;
-    struct link_report *rep;
-
-    while ((rep = tqueue_pop (l->reports))) {
-        l->cb (&l->base, rep, l->cb_arg);
-        report_destroy (rep);
-    }
-}
-
-/* ---- connection (link thread) ---- */
-
-flux_t *link_handle (struct tlink *l)
-{
-    return l->h;
-}
-
-/* A send on the remote handle failed: treat the connection as lost.
- */
-void link_connection_error (struct tlink *l)
-{
-    flux_reactor_stop_error (l->r);
-}
-
-void link_add_orphan (struct tlink *l, flux_jobid_t srcid, json_t *origin)
-{
-    (void)orphans_add (l->orphans, srcid, origin);
-}
-
-/* Drop the link's own futures on the remote handle (not the jobs').
- */
-static void stop_link_traffic (struct tlink *l)
-{
-    flux_future_destroy (l->f_owner);
-    l->f_owner = NULL;
-    metrics_stop (l->metrics);
-    orphans_stop (l->orphans);
-}
-
-/* Drop every future on the remote handle, and the jobs with theirs.
- */
-static void forget_target (struct tlink *l)
-{
-    stop_link_traffic (l);
-    rjob_list_clear (&l->jobs);
-}
-
-static void disconnect (struct tlink *l, const char *why)
-{
-    if (!l->h)
-        return;
-    stop_link_traffic (l);
-    rjob_list_disconnected (&l->jobs, l);
-    flux_close (l->h);
-    l->h = NULL;
-    l->up = 0;
-    link_report (l, LINK_DOWN, 0, 0, NULL, why);
-}
-
-/* A burst of submissions passes through this thread's malloc arena
- * (jobspecs, signed J, messages), whose freed pages glibc keeps: once
- * a second at most after answers came, give them back.
- */
-static void trim_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
-{
-#if HAVE_MALLOC_TRIM
-    (void)malloc_trim (0);
-#endif
-}
-
-void link_submit_answered (struct tlink *l)
-{
-    if (!flux_watcher_is_active (l->trim_w)) {
-        flux_timer_watcher_reset (l->trim_w, TRIM_DELAY, 0.);
-        flux_watcher_start (l->trim_w);
-    }
-}
-
-struct rjob_list *link_jobs (struct tlink *l)
-{
-    return &l->jobs;
-}
-
-static void backoff_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
-{
-    struct tlink *l = arg;
-    l->want_connect = true;
-    flux_reactor_stop (r);
-}
-
-static void connect_failed (struct tlink *l, const char *why)
-{
-    rjob_list_connect_failed (&l->jobs, l, why);
-    link_report (l, LINK_DOWN, 0, 0, NULL, why);
-    if (!has_work (l)) {
-        l->backoff = 0.;
-        return;
-    }
-    l->backoff = l->backoff < BACKOFF_MIN ? BACKOFF_MIN : l->backoff * 2;
-    if (l->backoff > BACKOFF_MAX)
-        l->backoff = BACKOFF_MAX;
-    flux_timer_watcher_reset (l->backoff_w, l->backoff, 0.);
-    flux_watcher_start (l->backoff_w);
-}
-
-static void connected (struct tlink *l)
-{
-    l->backoff = 0.;
-    l->up = 1;
-    link_report (l, LINK_UP, 0, 0, NULL, NULL);
-    metrics_start (l->metrics, l->h, l->metrics_interval);
-    orphans_start (l->orphans, l->h);
-    rjob_list_up (&l->jobs, l->h);
-    cmd_drain (l);
-}
-
-/* flux_job_submit(), in a flux-core built with flux-security, reads the
- * target's security.owner with flux_attr_get(), a synchronous RPC the
- * first time on a handle: it would block this thread, the events and
- * cancels of every job on it included, for as long as the target hangs.
- * So the link reads it asynchronously after each connect and caches it
- * in the handle before anything is sent.  Not having it (an error
- * answer) only means flux_job_submit() asks itself.
- */
-static void owner_cb (flux_future_t *f, void *arg)
-{
-    struct tlink *l = arg;
-    const char *owner;
-
-    if (flux_rpc_get_unpack (f, "{s:s}", "value", &owner) == 0)
-        (void)flux_attr_set_cacheonly (l->h, "security.owner", owner);
-    flux_future_destroy (f);
-    l->f_owner = NULL;
-    connected (l);
-}
-
-/* Blocks this thread (only) until the target answers or fails.
- */
-static void connect_target (struct tlink *l)
-{
-    flux_error_t error;
-    char why[256];
-
-    l->want_connect = false;
-    if (!(l->h = flux_open_ex (l->uri, 0, &error))) {
-        snprintf (why, sizeof (why), "cannot connect: %s", error.text);
-        connect_failed (l, why);
-        return;
-    }
-    if (flux_set_reactor (l->h, l->r) < 0) {
-        snprintf (why, sizeof (why), "cannot connect: %s", strerror (errno));
-        flux_close (l->h);
-        l->h = NULL;
-        connect_failed (l, why);
-        return;
-    }
-    if (!(l->f_owner = flux_rpc_pack (l->h,
-                                      "attr.get",
-                                      FLUX_NODEID_ANY,
-                                      0,
-                                      "{s:s}",
-                                      "name",
-                                      "security.owner"))
-        || flux_future_then (l->f_owner, -1., owner_cb, l) < 0) {
-        snprintf (why, sizeof (why), "cannot connect: %s", strerror (errno));
-        flux_future_destroy (l->f_owner);
-        l->f_owner = NULL;
-        flux_close (l->h);
-        l->h = NULL;
-        connect_failed (l, why);
-    }
-}
-
-/* ---- commands (main -> link thread) ---- */
-
-static void cmd_destroy (void *item)
+void cmd_destroy (void *item)
 {
     struct cmd *cmd = item;
     if (cmd) {
@@ -328,6 +58,73 @@ static void cmd_destroy (void *item)
         free (cmd);
     }
 }
+
+/* ---- the thread ---- */
+
+static int thread_start (struct tlink *l)
+{
+    tqueue_reopen (l->cmds);
+    tqueue_reopen (l->reports);
+    l->stopping = false;
+    l->want_connect = false;
+    atomic_store (&l->one_out, false);
+    if (quiet_thread_create (&l->thread, THREAD_NAME, link_run, l) < 0)
+        return -1;
+    l->running = true;
+    return 0;
+}
+
+/* The thread ended idle: it closed the command queue, and all it does
+ * after is drop what it holds and close the report queue, which blocks
+ * on nothing.  Its reports not delivered yet stay queued, first.
+ */
+static void thread_join (struct tlink *l)
+{
+    (void)pthread_join (l->thread, NULL);
+    l->running = false;
+}
+
+/* A thread left running by link_destroy() runs this plugin's code until
+ * it ends, which may be long after the plugin was removed: flux jobtap
+ * remove dlclose()s it, and the code would be unmapped under the thread.
+ * So the plugin is opened once more, by the path it was loaded from
+ * (dladdr() of one of its functions), with RTLD_NODELETE: it is never
+ * unmapped after that (the handle is never closed), and a later load of
+ * the same path gets this same copy.  Done once, and only when a thread
+ * has to be left behind.
+ */
+static int pin_plugin (void)
+{
+    static bool pinned;
+    Dl_info info;
+
+    if (pinned)
+        return 0;
+    if (dladdr ((void *)pin_plugin, &info) == 0 || !info.dli_fname
+        || !dlopen (info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE))
+        return -1;
+    pinned = true;
+    return 0;
+}
+
+/* The thread did not end within STOP_WAIT: leave the link to it.
+ */
+static void thread_abandon (struct tlink *l)
+{
+    if (pin_plugin () < 0) {
+        /* Never seen: the plugin's own path is loaded.  Rather wait for
+         * the target than let the thread run in unmapped code.
+         */
+        thread_join (l);
+        tlink_free (l);
+        return;
+    }
+    (void)pthread_detach (l->thread);
+    if (atomic_exchange (&l->one_out, true))
+        tlink_free (l);  // it ended meanwhile
+}
+
+/* ---- commands ---- */
 
 static struct cmd *cmd_create (enum cmd_type type, flux_jobid_t srcid, const char *text)
 {
@@ -344,138 +141,38 @@ static struct cmd *cmd_create (enum cmd_type type, flux_jobid_t srcid, const cha
     return cmd;
 }
 
+/* Queue 'cmd' for the thread, starting one if none runs, or another if
+ * the one there ended idle (its queue is closed).
+ */
 static int cmd_send (struct tlink *l, struct cmd *cmd)
 {
-    if (!cmd || tqueue_push (l->cmds, cmd) < 0) {
-        cmd_destroy (cmd);
+    if (!cmd)
         return -1;
-    }
+    if (!l->running && thread_start (l) < 0)
+        goto error;
+    if (tqueue_push (l->cmds, cmd) == 0)
+        return 0;
+    if (errno != EPIPE)
+        goto error;
+    thread_join (l);
+    if (thread_start (l) < 0 || tqueue_push (l->cmds, cmd) < 0)
+        goto error;
     return 0;
+error:
+    cmd_destroy (cmd);
+    return -1;
 }
 
-static void cmd_run (struct tlink *l, struct cmd *cmd)
-{
-    struct rjob *job;
-
-    switch (cmd->type) {
-        case CMD_SUBMIT:
-            if (!(job = rjob_create (&l->jobs, cmd->srcid, 0)))
-                link_report (l,
-                             LINK_SUBMIT_FAILED,
-                             cmd->srcid,
-                             0,
-                             NULL,
-                             "out of memory");
-            else {
-                rjob_set_submit (job, cmd->text, cmd->urgency);
-                cmd->text = NULL;
-            }
-            break;
-        case CMD_RELEASE:
-            if ((job = rjob_lookup (&l->jobs, cmd->srcid)))
-                rjob_set_urgency (job, cmd->urgency);
-            break;
-        case CMD_FOLLOW:
-            if (!(job = rjob_create (&l->jobs, cmd->srcid, cmd->remote_id)))
-                link_report (l, LINK_LOST, cmd->srcid, 0, NULL, "out of memory");
-            else
-                rjob_set_skip (job, cmd->skip_events, cmd->skip_output);
-            break;
-        case CMD_DROP:
-            if ((job = rjob_lookup (&l->jobs, cmd->srcid)))
-                rjob_drop (job, l, cmd->text);
-            break;
-        case CMD_KILL:
-            if ((job = rjob_lookup (&l->jobs, cmd->srcid)) && l->up)
-                rjob_kill (job, l, cmd->signum);
-            break;
-        case CMD_KEEP:
-            l->keep = true;
-            if (l->up && cmd->interval != l->metrics_interval)
-                metrics_start (l->metrics, l->h, cmd->interval);
-            l->metrics_interval = cmd->interval;
-            break;
-        case CMD_STOP:
-            l->stopping = true;
-            break;
-    }
-}
-
-/* Apply every queued command before sending anything, so that a job
- * dropped while the link was busy connecting is never submitted.
- */
-static void cmd_drain (struct tlink *l)
-{
-    struct cmd *cmd;
-
-    while ((cmd = tqueue_pop (l->cmds))) {
-        cmd_run (l, cmd);
-        cmd_destroy (cmd);
-    }
-    if (l->up && !l->stopping)
-        rjob_list_connected (&l->jobs, l);
-}
-
-static void cmd_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
-{
-    struct tlink *l = arg;
-
-    cmd_drain (l);
-    if (l->stopping
-        || (!l->h && has_work (l) && !flux_watcher_is_active (l->backoff_w))) {
-        l->want_connect = !l->stopping;
-        flux_reactor_stop (r);
-    }
-}
-
-static void *link_thread (void *arg)
-{
-    struct tlink *l = arg;
-
-    while (!l->stopping) {
-        if (l->want_connect && !l->h)
-            connect_target (l);
-        if (flux_reactor_run (l->r, 0) < 0 && !l->stopping)
-            disconnect (l, "lost connection to the target");
-        if (!l->h && !l->stopping && has_work (l)
-            && !flux_watcher_is_active (l->backoff_w))
-            l->want_connect = true;
-    }
-    forget_target (l);
-    if (l->h) {
-        flux_close (l->h);
-        l->h = NULL;
-    }
-    return NULL;
-}
-
-/* ---- main side ---- */
-
-static struct tlink *tlink (struct link *base)
-{
-    return (struct tlink *)base;
-}
-
-static const char *tl_uri (struct link *base)
-{
-    return tlink (base)->uri;
-}
-
-static bool tl_is_up (struct link *base)
-{
-    return tlink (base)->up != 0;
-}
-
-static int tl_keep (struct link *base, double interval)
+static int op_keep (struct link *link, double interval)
 {
     struct cmd *cmd = cmd_create (CMD_KEEP, 0, NULL);
 
     if (cmd)
         cmd->interval = interval;
-    return cmd_send (tlink (base), cmd);
+    return cmd_send ((struct tlink *)link, cmd);
 }
 
-static int tl_submit (struct link *base,
+static int op_submit (struct link *link,
                       flux_jobid_t srcid,
                       const char *jobspec,
                       int urgency)
@@ -484,19 +181,19 @@ static int tl_submit (struct link *base,
 
     if (cmd)
         cmd->urgency = urgency;
-    return cmd_send (tlink (base), cmd);
+    return cmd_send ((struct tlink *)link, cmd);
 }
 
-static int tl_release (struct link *base, flux_jobid_t srcid, int urgency)
+static int op_release (struct link *link, flux_jobid_t srcid, int urgency)
 {
     struct cmd *cmd = cmd_create (CMD_RELEASE, srcid, NULL);
 
     if (cmd)
         cmd->urgency = urgency;
-    return cmd_send (tlink (base), cmd);
+    return cmd_send ((struct tlink *)link, cmd);
 }
 
-static int tl_follow (struct link *base,
+static int op_follow (struct link *link,
                       flux_jobid_t srcid,
                       flux_jobid_t remote_id,
                       int skip_events,
@@ -509,73 +206,90 @@ static int tl_follow (struct link *base,
         cmd->skip_events = skip_events;
         cmd->skip_output = skip_output;
     }
-    return cmd_send (tlink (base), cmd);
+    return cmd_send ((struct tlink *)link, cmd);
 }
 
-static int tl_drop (struct link *base, flux_jobid_t srcid, const char *cancel_reason)
+static int op_drop (struct link *link, flux_jobid_t srcid, const char *cancel_reason)
 {
-    return cmd_send (tlink (base), cmd_create (CMD_DROP, srcid, cancel_reason));
+    return cmd_send ((struct tlink *)link, cmd_create (CMD_DROP, srcid, cancel_reason));
 }
 
-static int tl_kill (struct link *base, flux_jobid_t srcid, int signum)
+static int op_kill (struct link *link, flux_jobid_t srcid, int signum)
 {
     struct cmd *cmd = cmd_create (CMD_KILL, srcid, NULL);
 
     if (cmd)
         cmd->signum = signum;
-    return cmd_send (tlink (base), cmd);
+    return cmd_send ((struct tlink *)link, cmd);
 }
 
-static void stop_thread (struct tlink *l)
+static const char *op_uri (struct link *link)
 {
-    bool asked;
-
-    if (!l->thread_running)
-        return;
-    l->thread_running = false;
-    asked = cmd_send (l, cmd_create (CMD_STOP, 0, NULL)) == 0;
-    if (quiet_thread_stop (l->thread, asked ? 0.2 : 0.))
-        return;
-    /* Stuck in flux_open() or a blocking write: cancelled at its next
-     * cancellation point (read, poll, sleep); free its state here.
-     */
-    forget_target (l);
-    l->h = NULL;  // may be half-open; leaked rather than touched
+    return ((struct tlink *)link)->uri;
 }
 
-static void tl_destroy (struct link *base)
+static bool op_is_up (struct link *link)
 {
-    struct tlink *l = tlink (base);
+    return atomic_load (&((struct tlink *)link)->up);
+}
 
-    if (l) {
-        int saved_errno = errno;
-        stop_thread (l);
-        flux_watcher_destroy (l->report_w);
-        flux_watcher_destroy (l->cmd_w);
-        flux_watcher_destroy (l->backoff_w);
-        flux_watcher_destroy (l->trim_w);
-        metrics_destroy (l->metrics);
-        orphans_destroy (l->orphans);
-        rjob_list_fini (&l->jobs);
-        flux_reactor_destroy (l->r);
-        tqueue_destroy (l->cmds, cmd_destroy);
-        tqueue_destroy (l->reports, report_destroy);
-        free (l->uri);
-        free (l);
-        errno = saved_errno;
+/* ---- reports ---- */
+
+static void report_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
+{
+    struct tlink *l = arg;
+    struct link_report *rep;
+
+    while ((rep = tqueue_pop (l->reports))) {
+        l->cb (&l->base, rep, l->cb_arg);
+        report_destroy (rep);
     }
+    if (l->running && tqueue_is_closed (l->reports))
+        thread_join (l);  // it ended idle
 }
 
-static const struct link_ops thread_ops = {
-    .uri = tl_uri,
-    .is_up = tl_is_up,
-    .keep = tl_keep,
-    .submit = tl_submit,
-    .release = tl_release,
-    .follow = tl_follow,
-    .drop = tl_drop,
-    .kill = tl_kill,
-    .destroy = tl_destroy,
+/* ---- life cycle ---- */
+
+void tlink_free (struct tlink *l)
+{
+    flux_watcher_destroy (l->report_w);
+    link_run_fini (l);
+    tqueue_destroy (l->cmds, cmd_destroy);
+    tqueue_destroy (l->reports, report_destroy);
+    free (l->uri);
+    free (l);
+}
+
+static void op_destroy (struct link *link)
+{
+    struct tlink *l = (struct tlink *)link;
+    int saved_errno = errno;
+
+    flux_watcher_destroy (l->report_w);
+    l->report_w = NULL;
+    if (l->running) {
+        tqueue_close (l->cmds);
+        if (!quiet_thread_join (l->thread, STOP_WAIT)) {
+            thread_abandon (l);
+            errno = saved_errno;
+            return;
+        }
+        l->running = false;
+    }
+    tlink_free (l);
+    errno = saved_errno;
+}
+
+static const struct link_ops tlink_ops = {
+    .uri = op_uri,
+    .is_up = op_is_up,
+    .keep = op_keep,
+    .submit = op_submit,
+    .release = op_release,
+    .follow = op_follow,
+    .drop = op_drop,
+    .kill = op_kill,
+    .destroy = op_destroy,
 };
 
 struct link *link_thread_open (void *arg,
@@ -593,35 +307,25 @@ struct link *link_thread_open (void *arg,
     }
     if (!(l = calloc (1, sizeof (*l))))
         return NULL;
-    l->base.ops = &thread_ops;
+    l->base.ops = &tlink_ops;
+    l->params = *params;
     l->cb = cb;
     l->cb_arg = cb_arg;
-    if (rjob_list_init (&l->jobs, l, params->journal) < 0 || !(l->uri = strdup (uri))
-        || !(l->cmds = tqueue_create ()) || !(l->reports = tqueue_create ())
+    atomic_init (&l->up, false);
+    atomic_init (&l->one_out, false);
+    if (!(l->uri = strdup (uri)) || !(l->cmds = tqueue_create ())
+        || !(l->reports = tqueue_create ())
         || !(l->report_w = flux_fd_watcher_create (r,
                                                    tqueue_fd (l->reports),
                                                    FLUX_POLLIN,
                                                    report_cb,
                                                    l))
-        || !(l->r = flux_reactor_create (0))
-        || !(l->cmd_w = flux_fd_watcher_create (l->r,
-                                                tqueue_fd (l->cmds),
-                                                FLUX_POLLIN,
-                                                cmd_cb,
-                                                l))
-        || !(l->backoff_w = flux_timer_watcher_create (l->r, 0., 0., backoff_cb, l))
-        || !(l->trim_w = flux_timer_watcher_create (l->r, 0., 0., trim_cb, l))
-        || !(l->metrics = metrics_create (l, l->r))
-        || !(l->orphans = orphans_create (l, l->r)))
+        || link_run_init (l) < 0)
         goto error;
     flux_watcher_start (l->report_w);
-    flux_watcher_start (l->cmd_w);
-    if (quiet_thread_create (&l->thread, link_thread, l) < 0)
-        goto error;
-    l->thread_running = true;
     return &l->base;
 error:
-    tl_destroy (&l->base);
+    tlink_free (l);
     return NULL;
 }
 

@@ -15,7 +15,8 @@
  *              the job manager's reactor, which calls the report
  *              callback there, one report at a time, in order.
  *
- * See link.h for the protocol, link.c for the thread.
+ * See link.h for the protocol; link_impl.h for the inside: link.c (the
+ * job manager's side), link_run.c (the thread).
  */
 
 #ifndef DELEGATE_LINK_THREAD_H

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 
 #include "metrics.h"
-#include "rjob.h"
+#include "link_impl.h"
 #include "rsummary.h"
 
 struct metrics {

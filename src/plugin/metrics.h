@@ -22,10 +22,7 @@
 
 #include <flux/core.h>
 
-#include "link.h"
-
-struct tlink;  // link.c
-
+struct tlink;
 struct metrics;
 
 struct metrics *metrics_create (struct tlink *l, flux_reactor_t *r);

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 #include "orphan.h"
-#include "rjob.h"
+#include "link_impl.h"
 
 #define ORPHAN_RETRY 2.0  // seconds between hunts
 #define ORPHAN_HUNTS 15   // hunts before an entry is forgotten

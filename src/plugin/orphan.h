@@ -28,10 +28,7 @@
 #include <jansson.h>
 #include <flux/core.h>
 
-#include "link.h"
-
-struct tlink;  // link.c
-
+struct tlink;
 struct orphans;
 
 struct orphans *orphans_create (struct tlink *l, flux_reactor_t *r);

@@ -16,6 +16,7 @@
 struct start {
     void *(*fn) (void *);
     void *arg;
+    const char *name;
 };
 
 static __thread bool quiet;
@@ -43,10 +44,14 @@ static void *trampoline (void *arg)
 
     free (arg);
     quiet = true;
+    (void)pthread_setname_np (pthread_self (), start.name);
     return start.fn (start.arg);
 }
 
-int quiet_thread_create (pthread_t *thread, void *(*fn) (void *), void *arg)
+int quiet_thread_create (pthread_t *thread,
+                         const char *name,
+                         void *(*fn) (void *),
+                         void *arg)
 {
     static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
     struct start *start;
@@ -57,6 +62,7 @@ int quiet_thread_create (pthread_t *thread, void *(*fn) (void *), void *arg)
         return -1;
     start->fn = fn;
     start->arg = arg;
+    start->name = name;
     (void)pthread_once (&atfork_once, register_atfork);
     sigfillset (&all);
     pthread_sigmask (SIG_SETMASK, &all, &saved);
@@ -70,7 +76,7 @@ int quiet_thread_create (pthread_t *thread, void *(*fn) (void *), void *arg)
     return 0;
 }
 
-bool quiet_thread_stop (pthread_t thread, double seconds)
+bool quiet_thread_join (pthread_t thread, double seconds)
 {
     struct timespec deadline;
     long ns = (long)(seconds * 1e9);
@@ -82,11 +88,7 @@ bool quiet_thread_stop (pthread_t thread, double seconds)
         deadline.tv_sec++;
         deadline.tv_nsec -= 1000000000;
     }
-    if (pthread_timedjoin_np (thread, NULL, &deadline) == 0)
-        return true;
-    pthread_cancel (thread);
-    pthread_join (thread, NULL);
-    return false;
+    return pthread_timedjoin_np (thread, NULL, &deadline) == 0;
 }
 
 // vi:ts=4 sw=4 expandtab

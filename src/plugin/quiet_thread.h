@@ -6,7 +6,10 @@
  * so that a write to a dead ssh pipe gets EPIPE rather than a SIGPIPE
  * for the whole broker.  A process such a thread forks (ssh, for ssh://
  * URIs) gets an empty signal mask, or it could not be stopped by SIGTERM
- * or SIGINT.  Stopping is cooperative first, then by cancellation.
+ * or SIGINT.  Stopping is cooperative only: a thread is never
+ * cancelled (pthread_cancel would leave whatever it held, locks and
+ * half-open connections, as they were); one that does not end in time
+ * is left to end by itself (the caller detaches it).
  */
 
 #ifndef DELEGATE_QUIET_THREAD_H
@@ -15,14 +18,18 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-/* Start 'fn (arg)' with every signal blocked.  Return 0, or -1 with errno.
+/* Start 'fn (arg)' with every signal blocked, named 'name' (at most 15
+ * characters: /proc/PID/task/TID/comm).  Return 0, or -1 with errno.
  */
-int quiet_thread_create (pthread_t *thread, void *(*fn) (void *), void *arg);
+int quiet_thread_create (pthread_t *thread,
+                         const char *name,
+                         void *(*fn) (void *),
+                         void *arg);
 
-/* Join 'thread' if it ends within 'seconds'; otherwise cancel it (at its
- * next cancellation point) and join it.  Return true if it ended by itself.
+/* Join 'thread' if it ends within 'seconds': return true.  Otherwise
+ * return false; the thread is still joinable.
  */
-bool quiet_thread_stop (pthread_t thread, double seconds);
+bool quiet_thread_join (pthread_t thread, double seconds);
 
 #endif /* !DELEGATE_QUIET_THREAD_H */
 

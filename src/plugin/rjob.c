@@ -37,6 +37,9 @@ static void rjob_destroy (struct rjob *job)
     if (job) {
         if ((*job->pprev = job->next))
             job->next->pprev = job->pprev;
+        (void)idmap_remove (job->list->by_src, job->srcid, job);
+        if (job->remote_id)
+            (void)idmap_remove (job->list->by_remote, job->remote_id, job);
         rjob_futures_destroy (job);
         free (job->jobspec);
         free (job->cancel_reason);
@@ -53,6 +56,15 @@ void rjob_list_clear (struct rjob_list *list)
         rjob_destroy (list->head);
 }
 
+/* The remote job got its id, mapped for the journal (rjob_follow.c):
+ * -1 if it could not be.
+ */
+static int rjob_set_remote (struct rjob *job, flux_jobid_t id)
+{
+    job->remote_id = id;
+    return idmap_put (job->list->by_remote, id, job);
+}
+
 struct rjob *rjob_create (struct rjob_list *list,
                           flux_jobid_t srcid,
                           flux_jobid_t remote_id)
@@ -63,10 +75,17 @@ struct rjob *rjob_create (struct rjob_list *list,
     rjob_destroy (rjob_lookup (list, srcid));
     if (!(job = calloc (1, sizeof (*job))))
         return NULL;
+    job->list = list;
     job->srcid = srcid;
-    job->remote_id = remote_id;
     job->events = (struct rwatch){.job = job};
     job->output = (struct rwatch){.job = job};
+    if (idmap_put (list->by_src, srcid, job) < 0
+        || (remote_id && rjob_set_remote (job, remote_id) < 0)) {
+        (void)idmap_remove (list->by_src, srcid, job);
+        (void)idmap_remove (list->by_remote, remote_id, job);
+        free (job);
+        return NULL;
+    }
     if ((job->next = list->head))
         job->next->pprev = &job->next;
     job->pprev = &list->head;
@@ -76,10 +95,7 @@ struct rjob *rjob_create (struct rjob_list *list,
 
 struct rjob *rjob_lookup (struct rjob_list *list, flux_jobid_t srcid)
 {
-    for (struct rjob *job = list->head; job; job = job->next)
-        if (job->srcid == srcid)
-            return job;
-    return NULL;
+    return idmap_get (list->by_src, srcid);
 }
 
 void rjob_set_submit (struct rjob *job, char *jobspec, int urgency)
@@ -214,7 +230,6 @@ static void submit_cb (flux_future_t *f, void *arg)
     struct tlink *l = flux_future_aux_get (f, "link");
     flux_jobid_t id;
 
-    link_submit_answered (l);
     if (flux_job_submit_get_id (f, &id) < 0) {
         if (!job->dropped)
             report_failure (job,
@@ -229,7 +244,13 @@ static void submit_cb (flux_future_t *f, void *arg)
     job->f_submit = NULL;
     free (job->jobspec);
     job->jobspec = NULL;
-    job->remote_id = id;
+    if (rjob_set_remote (job, id) < 0 && !job->dropped) {
+        /* it could not be followed: it goes */
+        report_failure (job, l, LINK_SUBMIT_FAILED, "", "out of memory");
+        job->dropped = true;
+        send_cancel (job, l);
+        return;
+    }
     if (job->dropped) {
         if (job->cancel_reason)
             send_cancel (job, l);

@@ -2,8 +2,8 @@
 
 /* rjob.h - a job as the link thread handles it on the target
  *
- * Internal to the link (link.c): every function here runs on the link
- * thread.  An rjob goes:
+ * Internal to the link (link_impl.h): every function here runs on the
+ * link thread.  An rjob goes:
  *
  *   SUBMIT:  jobspec kept ──start──> submit RPC, urgency 0 ──id──> FOLLOW
  *                                        └──error──> SUBMIT_FAILED, freed
@@ -26,32 +26,21 @@
 #include <jansson.h>
 #include <flux/core.h>
 
+#include "idmap.h"
 #include "journal.h"
 #include "link.h"
 
-struct tlink;  // link.c
-
 struct rjob;
+struct tlink;
 
 struct rjob_list {
     struct rjob *head;
+    struct idmap *by_src;     // source id -> rjob
+    struct idmap *by_remote;  // remote id (once known) -> rjob
     struct tlink *l;
     struct journal *journal;  // NULL: not read (rjob_follow.c)
     json_t *stash;            // its entries for jobs not known yet
 };
-
-/* link internals used by rjob.c */
-void link_report (struct tlink *l,
-                  enum link_report_type type,
-                  flux_jobid_t srcid,
-                  flux_jobid_t remote_id,
-                  json_t *obj,
-                  const char *text);
-flux_t *link_handle (struct tlink *l);
-void link_connection_error (struct tlink *l);
-void link_add_orphan (struct tlink *l, flux_jobid_t srcid, json_t *origin);
-void link_submit_answered (struct tlink *l);
-struct rjob_list *link_jobs (struct tlink *l);
 
 /* With 'journal', the jobs are followed by the target's journal where it
  * is granted (rjob_follow.c).

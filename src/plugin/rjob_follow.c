@@ -200,11 +200,7 @@ void rjob_follow (struct rjob *job, struct tlink *l)
 
 static struct rjob *lookup_remote (struct rjob_list *list, flux_jobid_t id)
 {
-    struct rjob *job = list->head;
-
-    while (job && job->remote_id != id)
-        job = job->next;
-    return job;
+    return idmap_get (list->by_remote, id);
 }
 
 /* Keep an exception or clean of a job not known (yet), in a short list.
@@ -293,7 +289,8 @@ int rjob_list_init (struct rjob_list *list, struct tlink *l, bool journal)
     list->l = l;
     list->stash = NULL;
     list->journal = NULL;
-    if (journal && !(list->journal = journal_create (&journal_ops, list)))
+    if (!(list->by_src = idmap_create ()) || !(list->by_remote = idmap_create ())
+        || (journal && !(list->journal = journal_create (&journal_ops, list))))
         return -1;
     return 0;
 }
@@ -303,6 +300,9 @@ void rjob_list_fini (struct rjob_list *list)
     follow_stop (list);
     journal_destroy (list->journal);
     list->journal = NULL;
+    idmap_destroy (list->by_src);
+    idmap_destroy (list->by_remote);
+    list->by_src = list->by_remote = NULL;
 }
 
 // vi:ts=4 sw=4 expandtab

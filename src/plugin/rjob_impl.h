@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 
+#include "link_impl.h"
 #include "rjob.h"
 #include "outcount.h"
 
@@ -42,6 +43,7 @@ struct reported_entry {
 struct rjob {
     struct rjob *next;
     struct rjob **pprev;
+    struct rjob_list *list;
     flux_jobid_t srcid;
     flux_jobid_t remote_id;
 

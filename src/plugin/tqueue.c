@@ -3,7 +3,10 @@
 /* tqueue.c - a queue between two threads (see tqueue.h)
  *
  * The wake-up is a pipe: push writes a byte when the queue goes from
- * empty to non-empty, pop drains the pipe when it finds the queue empty.
+ * empty to non-empty (close writes one too), pop drains the pipe when it
+ * finds the queue empty.  The pipe is read outside the lock, so a push
+ * never waits on it: pop looks at the queue again once the pipe is
+ * drained, as it may have read the byte of a push made meanwhile.
  */
 
 #if HAVE_CONFIG_H
@@ -27,6 +30,7 @@ struct tqueue {
     pthread_mutex_t lock;
     struct node *head;
     struct node *tail;
+    bool closed;
     int fds[2];
 };
 
@@ -85,6 +89,12 @@ int tqueue_push (struct tqueue *q, void *item)
     n->next = NULL;
     n->item = item;
     pthread_mutex_lock (&q->lock);
+    if (q->closed) {
+        pthread_mutex_unlock (&q->lock);
+        free (n);
+        errno = EPIPE;
+        return -1;
+    }
     was_empty = (q->head == NULL);
     if (q->tail)
         q->tail->next = n;
@@ -97,24 +107,70 @@ int tqueue_push (struct tqueue *q, void *item)
     return 0;
 }
 
-void *tqueue_pop (struct tqueue *q)
+static struct node *take (struct tqueue *q)
 {
     struct node *n;
-    void *item = NULL;
 
     pthread_mutex_lock (&q->lock);
     if ((n = q->head)) {
         q->head = n->next;
         if (!q->head)
             q->tail = NULL;
-    } else
-        drain (q);
-    pthread_mutex_unlock (&q->lock);
-    if (n) {
-        item = n->item;
-        free (n);
     }
+    pthread_mutex_unlock (&q->lock);
+    return n;
+}
+
+void *tqueue_pop (struct tqueue *q)
+{
+    struct node *n;
+    void *item;
+
+    if (!(n = take (q))) {
+        drain (q);
+        if (!(n = take (q)))
+            return NULL;
+    }
+    item = n->item;
+    free (n);
     return item;
+}
+
+void tqueue_close (struct tqueue *q)
+{
+    pthread_mutex_lock (&q->lock);
+    q->closed = true;
+    pthread_mutex_unlock (&q->lock);
+    wake (q);
+}
+
+bool tqueue_close_if_empty (struct tqueue *q)
+{
+    bool closed;
+
+    pthread_mutex_lock (&q->lock);
+    if (!q->head)
+        q->closed = true;
+    closed = q->closed;
+    pthread_mutex_unlock (&q->lock);
+    return closed;
+}
+
+bool tqueue_is_closed (struct tqueue *q)
+{
+    bool closed;
+
+    pthread_mutex_lock (&q->lock);
+    closed = q->closed;
+    pthread_mutex_unlock (&q->lock);
+    return closed;
+}
+
+void tqueue_reopen (struct tqueue *q)
+{
+    pthread_mutex_lock (&q->lock);
+    q->closed = false;
+    pthread_mutex_unlock (&q->lock);
 }
 
 int tqueue_fd (struct tqueue *q)

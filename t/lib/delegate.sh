@@ -23,6 +23,8 @@
 #   query_true URI JQ-EXPR       the plugin's jobtap query at URI makes the
 #                                jq expression true (e.g. '.delegations == {}':
 #                                no delegation exists, in any state)
+#   link_threads URI             how many link threads the broker of URI has
+#   wait_link_threads URI N [SECS]   wait until it has N (default 10s)
 
 : "${DELEGATE_SO:?DELEGATE_SO must name the built delegate.so (run via make check)}"
 : "${DELEGATE_TEST_LIB:=$(cd "$(dirname "$0")/lib" && pwd)}"
@@ -113,6 +115,22 @@ wait_until () {
 
 query_true () {
     on "$1" flux jobtap query delegate.so | jq -e "$2" >/dev/null
+}
+
+# The plugin names its link threads "delegate-link" (src/plugin/link.c).
+link_threads () {
+    local pid
+    pid=$(broker_pid "$1") || return 1
+    cat /proc/"$pid"/task/*/comm 2>/dev/null | grep -cx delegate-link
+}
+
+link_threads_are () {
+    test "$(link_threads "$1")" = "$2"
+}
+
+wait_link_threads () {
+    wait_until "${3:-10}" link_threads_are "$1" "$2" ||
+        { echo "wait_link_threads: $1 has $(link_threads "$1"), not $2" >&2; return 1; }
 }
 
 targets_toml () {
