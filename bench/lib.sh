@@ -95,20 +95,28 @@ arenas () {
 # module's own, named job-manager, and the link threads delegate.so
 # starts: named delegate-link, or job-manager where they take their
 # creator's name.  Their arenas are those a 64 KiB malloc() made in each
-# of them grows.  Start the broker with one arena per thread
+# of them grows (by 64 KiB give or take a few bytes, as the free chunks
+# are counted: by more than 32 KiB; the other arenas, their threads
+# stopped, do not change).  Start the broker with one arena per thread
 # (GLIBC_TUNABLES=glibc.malloc.arena_max=64 in its environment), so
 # these arenas hold what the job manager and its plugins allocated and
 # nothing else.  Unlike RSS, freed memory the heap keeps is not counted.
+# A reading that does not complete (a call that does not return, as when
+# a thread was stopped holding an arena's lock, is interrupted after 60 s
+# and undone: unwindonsignal), or where the arenas grown by the marks are
+# not one per thread, is tried again, up to 5 times.
 heap_bytes () {
-    local d pid
+    local d pid try ok=
     d=$(mktemp -d)
     pid=$(FLUX_URI=$1 flux getattr broker.pid)
     cat >"$d/cmds" <<EOT
 set scheduler-locking on
+set unwindonsignal on
 python
 jm = [t for t in gdb.selected_inferior().threads()
       if t.name in ("job-manager", "delegate-link")]
 jm.sort(key=lambda t: t.name != "job-manager")
+open("$d/threads", "w").write("%d\n" % len(jm))
 def info(name):
     jm[0].switch()
     gdb.execute('set \$f = (void *) fopen("$d/%s", "w")' % name)
@@ -124,14 +132,21 @@ for m in marks:
     gdb.execute("call (void) free(%d)" % m)
 end
 EOT
-    timeout 120 gdb -q -p "$pid" -batch -x "$d/cmds" >"$d/log" 2>&1 || true
-    arenas "$d/before" >"$d/1"
-    arenas "$d/after" >"$d/2"
-    paste "$d/1" "$d/2" | awk '{ all += $2 } $4 - $2 >= 65536 { jm += $2; n++ }
-        END { if (n == 0) exit 1; print all, jm }' || {
-        echo "heap_bytes: no job-manager arena found (gdb: $(tail -n1 "$d/log"))" >&2
-        rm -rf "$d"
-        return 1
-    }
+    for try in 1 2 3 4 5; do
+        rm -f "$d/before" "$d/after"
+        timeout -s INT -k 30 60 gdb -q -p "$pid" -batch -x "$d/cmds" >"$d/log" 2>&1 || true
+        if cat "$d/before" "$d/after" 2>/dev/null | grep -c '^</malloc>' | grep -qx 2; then
+            arenas "$d/before" >"$d/1"
+            arenas "$d/after" >"$d/2"
+            # one arena grown by the mark per thread, else no reading
+            paste "$d/1" "$d/2" | awk -v t="$(cat "$d/threads")" '{ all += $2 }
+                $4 - $2 >= 32768 { jm += $2; n++ }
+                END { if (n != t) exit 1; print all, jm }' >"$d/out" && ok=1 && break
+        fi
+        echo "heap_bytes: no reading, try $try: $(grep -v '^\[' "$d/log" | tail -n3 | tr '\n' ' ')" >&2
+        sleep 5
+    done
+    test -n "$ok" && cat "$d/out"
     rm -rf "$d"
+    test -n "$ok"
 }
