@@ -23,8 +23,10 @@
 #         where they take their creator's name), from just before the
 #         submission until the plugin's query shows N delegations
 #         "pending", then from "flux cancel --all" until its
-#         "delegations" object is empty and the queue is drained; per
-#         job: the sum divided by N.  A thread that ends between two
+#         "delegations" object is empty and the queue is drained, each
+#         window closed once the broker is idle (under 5% of a CPU over a
+#         second: the commits of the jobs' events are in); per job: the
+#         sum divided by N.  A thread that ends between two
 #         readings takes its CPU with it: such threads are counted and
 #         printed (none are expected: the links of configured targets
 #         stay), and the whole broker process's CPU (which keeps that of
@@ -125,6 +127,22 @@ cpu_delta () {
               print d + 0, ended + 0, t1 - t0 }' "$1" "$2"
 }
 
+# settle URI: until the broker at URI is idle (under 5% of a CPU over a
+# second: the commits of the jobs' events done); at most 120 s, then
+# goes on with a warning
+settle () {
+    local pid a b i
+    pid=$(FLUX_URI=$1 flux getattr broker.pid)
+    b=$(sed 's/.*) //' /proc/"$pid"/stat | awk '{ print $12 + $13 }')
+    for i in $(seq 1 120); do
+        sleep 1
+        a=$b
+        b=$(sed 's/.*) //' /proc/"$pid"/stat | awk '{ print $12 + $13 }')
+        test $((b - a)) -ge $(($(getconf CLK_TCK) / 20)) || return 0
+    done
+    echo "settle: the broker at $1 still busy after 120 s" >&2
+}
+
 # query_ms URI: the median milliseconds of Q plugin.query RPCs (the
 # request and its answer, in one client process)
 query_ms () {
@@ -211,15 +229,18 @@ cycle () {
         cond="test \"\$(FLUX_URI=$uri flux job stats | jq .job_states.depend)\" -eq $n"
         done_cond=true
     fi
+    settle "$uri"
     read -r h0 j0 < <(heap_bytes "$uri")
+    test -n "$j0" || return 1
     cpu_read "$uri" "$work/c0"
     t0=$(now)
     FLUX_URI=$uri flux submit --quiet --cc=1-"$n" "$dep" true
     wait_for "$cond" "$(bound "$n")" || return 1
     t1=$(now)
+    settle "$uri"
     cpu_read "$uri" "$work/c1"
-    sleep 2
     read -r h1 j1 < <(heap_bytes "$uri")
+    test -n "$j1" || return 1
     if test "$kind" = delegated; then
         q=$(query_ms "$uri")
         qj=$(command_ms "$uri" flux jobtap query delegate.so)
@@ -233,6 +254,7 @@ cycle () {
     wait_for "$done_cond" "$(bound "$n")" || return 1
     FLUX_URI=$uri flux queue drain --timeout="$(bound "$n")"
     t3=$(now)
+    settle "$uri"
     cpu_read "$uri" "$work/c3"
     read -r a e1 s < <(cpu_delta "$work/c0" "$work/c1")
     read -r b e2 u < <(cpu_delta "$work/c2" "$work/c3")
