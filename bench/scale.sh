@@ -3,7 +3,7 @@
 #
 # scale.sh - the source's cost per delegated job with many jobs in flight
 #
-#   [N_SMALL=1000] [N_LARGE=10000] [RUNS=3] [Q=7] [LOCAL=1] \
+#   [N_SMALL=1000] [N_LARGE=10000] [RUNS=3] [Q=7] [LOCAL=1] [ROUTE=round_robin] \
 #       scale.sh DELEGATE_SO CMD_DIR                 (make -C bench scale)
 #
 # In a throwaway instance of one broker on this machine, given 8 cores
@@ -15,7 +15,9 @@
 # labels t0..t3), its broker with one malloc arena per thread.  Each
 # size N (N_SMALL, then N_LARGE), in each of RUNS runs, has fresh
 # instances.  N jobs ("true") are submitted to the source with
-# --dependency=delegate:round_robin, so each target gets N/4; then:
+# --dependency=delegate:round_robin, so each target gets N/4 (ROUTE=VALUE
+# in the environment: --dependency=delegate:VALUE instead, e.g. ROUTE=t0
+# for the first target's label); then:
 #
 #   CPU   the CPU time (utime + stime, /proc/PID/task/TID/stat) of the
 #         source broker's job manager thread (comm "job-manager") and of
@@ -63,12 +65,13 @@ N_LARGE=${N_LARGE:-10000}
 RUNS=${RUNS:-3}
 Q=${Q:-7}
 LOCAL=${LOCAL:-1}
+ROUTE=${ROUTE:-round_robin}
 TARGETS=4
 
 . "$(dirname "$0")/lib.sh"
 
 if test -z "$DELEGATE_BENCH_INNER"; then
-    export DELEGATE_BENCH_INNER=1 N_SMALL N_LARGE RUNS Q LOCAL
+    export DELEGATE_BENCH_INNER=1 N_SMALL N_LARGE RUNS Q LOCAL ROUTE
     conf=$(mktemp)
     fake_cores "$conf" $((TARGETS + 4))
     rc=0
@@ -219,7 +222,7 @@ cycle () {
     local uri=$1 kind=$2 n=$3 h0 j0 h1 j1 t0 t1 t2 t3 blocker a b e1 e2 s u
     local q=- qj=- ql= dep cond done_cond
     if test "$kind" = delegated; then
-        dep=--dependency=delegate:round_robin
+        dep=--dependency=delegate:$ROUTE
         cond="test \"\$(delegated $uri pending)\" -eq $n"
         done_cond="test \"\$(delegated $uri all)\" -eq 0"
     else
@@ -298,7 +301,7 @@ sample () {
 
 t_start=$(now)
 echo "N_SMALL=$N_SMALL N_LARGE=$N_LARGE jobs, $RUNS runs, $TARGETS targets" \
-    "(round_robin), Q=$Q; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    "(delegate:$ROUTE), Q=$Q; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "(per job: CPU ms of the job manager and link threads, and of the whole broker;" \
     "bytes of the job manager's arenas and of the whole heap; ms of the query RPC" \
     "and of the commands; seconds to submit and to cancel; threads ended)"
