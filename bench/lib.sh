@@ -78,3 +78,75 @@ wait_for () {
     echo "$(basename "$0"): not so after $2 s: $1" >&2
     return 1
 }
+
+# arenas FILE: "NR BYTES" for each malloc arena in a malloc_info(3)
+# document: its size less its free chunks (fast bins, bins and top)
+arenas () {
+    awk -F'"' '/<heap nr=/ { nr = $2; fast = rest = 0 }
+        /<total type="fast"/ && nr != "" { fast = $6 }
+        /<total type="rest"/ && nr != "" { rest = $6 }
+        /<system type="current"/ && nr != "" { print nr, $4 - fast - rest; nr = "" }' "$1"
+}
+
+# heap_bytes URI: "ALL JM", the bytes in use in all malloc arenas of the
+# broker at URI and in the arenas of its job manager, as glibc's
+# malloc_info(3) counts them, called through gdb (needs its Python) with
+# the broker's threads stopped.  The job manager's threads are the
+# module's own, named job-manager, and the link threads delegate.so
+# starts: named delegate-link, or job-manager where they take their
+# creator's name.  Their arenas are those a 64 KiB malloc() made in each
+# of them grows (by 64 KiB give or take a few bytes, as the free chunks
+# are counted: by more than 32 KiB; the other arenas, their threads
+# stopped, do not change).  Start the broker with one arena per thread
+# (GLIBC_TUNABLES=glibc.malloc.arena_max=64 in its environment), so
+# these arenas hold what the job manager and its plugins allocated and
+# nothing else.  Unlike RSS, freed memory the heap keeps is not counted.
+# A reading that does not complete (a call that does not return, as when
+# a thread was stopped holding an arena's lock, is interrupted after 60 s
+# and undone: unwindonsignal), or where the arenas grown by the marks are
+# not one per thread, is tried again, up to 5 times.
+heap_bytes () {
+    local d pid try ok=
+    d=$(mktemp -d)
+    pid=$(FLUX_URI=$1 flux getattr broker.pid)
+    cat >"$d/cmds" <<EOT
+set scheduler-locking on
+set unwindonsignal on
+python
+jm = [t for t in gdb.selected_inferior().threads()
+      if t.name in ("job-manager", "delegate-link")]
+jm.sort(key=lambda t: t.name != "job-manager")
+open("$d/threads", "w").write("%d\n" % len(jm))
+def info(name):
+    jm[0].switch()
+    gdb.execute('set \$f = (void *) fopen("$d/%s", "w")' % name)
+    gdb.execute("call (int) malloc_info(0, \$f)")
+    gdb.execute("call (int) fclose(\$f)")
+info("before")
+marks = []
+for t in jm:
+    t.switch()
+    marks.append(int(gdb.parse_and_eval("(long) malloc(65536)")))
+info("after")
+for m in marks:
+    gdb.execute("call (void) free(%d)" % m)
+end
+EOT
+    for try in 1 2 3 4 5; do
+        rm -f "$d/before" "$d/after"
+        timeout -s INT -k 30 60 gdb -q -p "$pid" -batch -x "$d/cmds" >"$d/log" 2>&1 || true
+        if cat "$d/before" "$d/after" 2>/dev/null | grep -c '^</malloc>' | grep -qx 2; then
+            arenas "$d/before" >"$d/1"
+            arenas "$d/after" >"$d/2"
+            # one arena grown by the mark per thread, else no reading
+            paste "$d/1" "$d/2" | awk -v t="$(cat "$d/threads")" '{ all += $2 }
+                $4 - $2 >= 32768 { jm += $2; n++ }
+                END { if (n != t) exit 1; print all, jm }' >"$d/out" && ok=1 && break
+        fi
+        echo "heap_bytes: no reading, try $try: $(grep -v '^\[' "$d/log" | tail -n3 | tr '\n' ' ')" >&2
+        sleep 5
+    done
+    test -n "$ok" && cat "$d/out"
+    rm -rf "$d"
+    test -n "$ok"
+}

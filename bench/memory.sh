@@ -51,60 +51,6 @@ content_kib () {
     FLUX_URI=$1 flux module stats content | jq '.size / 1024 | floor'
 }
 
-# arenas FILE: "NR BYTES" for each malloc arena in a malloc_info(3)
-# document: its size less its free chunks (fast bins, bins and top)
-arenas () {
-    awk -F'"' '/<heap nr=/ { nr = $2; fast = rest = 0 }
-        /<total type="fast"/ && nr != "" { fast = $6 }
-        /<total type="rest"/ && nr != "" { rest = $6 }
-        /<system type="current"/ && nr != "" { print nr, $4 - fast - rest; nr = "" }' "$1"
-}
-
-# heap_bytes URI: "ALL JM", the bytes in use in all malloc arenas of the
-# broker at URI and in the arenas of its job manager, as glibc's
-# malloc_info(3) counts them, called through gdb with the broker's
-# threads stopped.  The job manager's threads are the module's own, named
-# job-manager, and the link threads delegate.so starts, named
-# delegate-link.  Their arenas are those a 64 KiB malloc()
-# made in each of them grows.  A source is started with one arena per
-# thread (see memory_sample), so these arenas hold what the job manager
-# and its plugins allocated and nothing else.  Unlike RSS, freed memory
-# the heap keeps is not counted.
-heap_bytes () {
-    local d pid
-    d=$(mktemp -d)
-    pid=$(FLUX_URI=$1 flux getattr broker.pid)
-    cat >"$d/cmds" <<EOT
-set scheduler-locking on
-python
-jm = [t for t in gdb.selected_inferior().threads() if t.name in ("job-manager", "delegate-link")]
-def info(name):
-    jm[0].switch()
-    gdb.execute('set \$f = (void *) fopen("$d/%s", "w")' % name)
-    gdb.execute("call (int) malloc_info(0, \$f)")
-    gdb.execute("call (int) fclose(\$f)")
-info("before")
-marks = []
-for t in jm:
-    t.switch()
-    marks.append(int(gdb.parse_and_eval("(long) malloc(65536)")))
-info("after")
-for m in marks:
-    gdb.execute("call (void) free(%d)" % m)
-end
-EOT
-    timeout 120 gdb -q -p "$pid" -batch -x "$d/cmds" >"$d/log" 2>&1 || true
-    arenas "$d/before" >"$d/1"
-    arenas "$d/after" >"$d/2"
-    paste "$d/1" "$d/2" | awk '{ all += $2 } $4 - $2 >= 65536 { jm += $2; n++ }
-        END { if (n == 0) exit 1; print all, jm }' || {
-        echo "heap_bytes: no job-manager arena found (gdb: $(tail -n1 "$d/log"))" >&2
-        rm -rf "$d"
-        return 1
-    }
-    rm -rf "$d"
-}
-
 # grow URI WAIT-CMD SUBMIT-ARGS...: submit N jobs (flux submit
 # SUBMIT-ARGS, the command included) to the source at URI, wait until
 # WAIT-CMD (a shell condition) holds, print how many bytes the
