@@ -20,7 +20,9 @@
 
 void delegate_conf_destroy (struct delegate_conf *dc)
 {
-    if (dc) {
+    if (dc && dc->shared > 0)
+        dc->shared--;
+    else if (dc) {
         for (int i = 0; i < dc->count; i++) {
             free (dc->targets[i].uri);
             free (dc->targets[i].label);
@@ -28,6 +30,14 @@ void delegate_conf_destroy (struct delegate_conf *dc)
         free (dc->targets);
         free (dc);
     }
+}
+
+struct delegate_conf *delegate_conf_incref (const struct delegate_conf *dc)
+{
+    struct delegate_conf *ref = (struct delegate_conf *)dc;  // the count only
+
+    ref->shared++;
+    return ref;
 }
 
 struct delegate_conf *delegate_conf_copy (const struct delegate_conf *dc)

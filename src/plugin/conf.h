@@ -33,6 +33,7 @@ struct target_conf {
 struct delegate_conf {
     int count;
     struct target_conf *targets;
+    int shared;  // references beyond the first (delegate_conf_incref)
 };
 
 /* Parse the "delegate" key of the instance configuration 'conf' (the
@@ -42,7 +43,15 @@ struct delegate_conf {
  */
 struct delegate_conf *delegate_conf_parse (json_t *conf, flux_error_t *errp);
 
+/* Drop a reference to 'dc': the last one frees it.
+ */
 void delegate_conf_destroy (struct delegate_conf *dc);
+
+/* Another reference to 'dc'.  A configuration is not changed once made,
+ * so the jobs routed while it is in force share it as their snapshot
+ * (route.h) rather than each keeping a copy.
+ */
+struct delegate_conf *delegate_conf_incref (const struct delegate_conf *dc);
 
 /* Return a copy of 'dc' (NULL on ENOMEM).
  */

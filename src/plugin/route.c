@@ -17,9 +17,10 @@
 struct route {
     char *value;
     struct delegate_request req;
-    struct delegate_conf *snapshot;  // policies: targets at first attempt
+    struct delegate_conf *snapshot;  // policies: targets at first attempt,
+                                     //   shared with the jobs of its time
     bool *tried;
-    char **why;
+    char **why;   // made at the first failure
     int current;  // index into snapshot, or -1
     int attempt;
     char *uri;    // URI and label requests: the one target
@@ -38,7 +39,10 @@ bool route_can_failover (struct route *r)
 
 void route_failed (struct route *r, const char *why)
 {
-    if (r->snapshot && r->current >= 0 && !r->why[r->current])
+    if (!r->snapshot || r->current < 0
+        || (!r->why && !(r->why = calloc (r->snapshot->count + 1, sizeof (char *)))))
+        return;  // out of memory: listed as "failed"
+    if (!r->why[r->current])
         r->why[r->current] = strdup (why);
 }
 
@@ -83,9 +87,8 @@ int route_candidates (struct route *r,
     if (r->req.kind != DELEGATE_POLICY)
         return named_target (r, conf, errp);
     if (!r->snapshot) {
-        if (!(r->snapshot = delegate_conf_copy (conf))
-            || !(r->tried = calloc (r->snapshot->count + 1, sizeof (bool)))
-            || !(r->why = calloc (r->snapshot->count + 1, sizeof (char *))))
+        r->snapshot = delegate_conf_incref (conf);
+        if (!(r->tried = calloc (r->snapshot->count + 1, sizeof (bool))))
             return errfmt (errp, "%s: out of memory", r->value);
     }
     return r->snapshot->count;
@@ -118,7 +121,7 @@ static void list_failures (struct route *r, char *err, size_t size)
                   tc->label ? " (" : "",
                   tc->uri,
                   tc->label ? ")" : "",
-                  r->why[i] ? r->why[i] : "failed");
+                  r->why && r->why[i] ? r->why[i] : "failed");
         first = false;
     }
 }

@@ -137,6 +137,28 @@ static void test_policy (struct delegate_conf *dc, json_t *js)
     route_destroy (r);
 }
 
+/* The jobs of a policy share the configuration of their time as their
+ * snapshot; it outlives its owner's reference (a configuration replaced)
+ * and is freed with the last (valgrind shows a leak or a double free).
+ */
+static void test_shared (void)
+{
+    struct delegate_conf *dc = conf ();
+    flux_error_t error;
+    struct route *r1 = route_create ("round_robin", &error);
+    struct route *r2 = route_create ("least_pending", &error);
+
+    ok (r1 && r2 && route_candidates (r1, dc, &error) == 3
+            && route_candidates (r2, dc, &error) == 3 && dc->shared == 2,
+        "two jobs of policies share the configuration as their snapshot");
+    delegate_conf_destroy (dc);  // replaced: its owner lets go
+    ok (dc->shared == 1 && !strcmp (route_candidate (r1, 2), "local:///c")
+            && !strcmp (route_candidate (r2, 0), "local:///a"),
+        "the snapshot outlives its owner's reference");
+    route_destroy (r1);
+    route_destroy (r2);  // the last reference frees it
+}
+
 int main (void)
 {
     struct delegate_conf *dc = conf ();
@@ -144,6 +166,7 @@ int main (void)
 
     test_named (dc, js);
     test_policy (dc, js);
+    test_shared ();
     json_decref (js);
     delegate_conf_destroy (dc);
     return done_testing ();
