@@ -105,8 +105,7 @@ int delegation_transition (struct delegation *d, enum dstate to)
         errno = EINVAL;
         return -1;
     }
-    if (from == D_WAIT)
-        wait_unlink (d);
+    wait_unlink (d);  // if it waited (WAIT)
     d->state = to;
     d->env->count[from]--;
     d->env->count[to]++;
@@ -472,8 +471,7 @@ void delegation_destroy (struct delegation *d)
             targets_slot_release (c->lane->tg);
             lane_slot_freed (c->lane);
         }
-        if (d->state == D_WAIT)
-            wait_unlink (d);
+        wait_unlink (d);
         d->env->count[d->state]--;
         while (d->copies)
             copy_remove (d->copies);

@@ -116,57 +116,44 @@ void copy_remove (struct rcopy *c)
 
 /* ---- waiting for a slot ---- */
 
-static struct delegation **wait_head (struct delegation_env *env, struct lane *lane)
-{
-    return lane ? &lane->wait_head : &env->wait_head;
-}
-
-static struct delegation **wait_tail (struct delegation_env *env, struct lane *lane)
-{
-    return lane ? &lane->wait_tail : &env->wait_tail;
-}
-
 /* In job id order (submission order): from the tail, as a job waits
  * mostly after those submitted before it.
  */
-void wait_enqueue (struct delegation *d, struct lane *lane)
+void wait_enqueue (struct delegation *d, struct wait_queue *q)
 {
-    struct delegation **head = wait_head (d->env, lane);
-    struct delegation **tail = wait_tail (d->env, lane);
-    struct delegation *after = *tail;
+    struct delegation *after = q->tail;
 
     while (after && after->id > d->id)
         after = after->wait_prev;
-    d->wait_lane = lane;
+    d->wait_queue = q;
     d->wait_prev = after;
-    d->wait_next = after ? after->wait_next : *head;
+    d->wait_next = after ? after->wait_next : q->head;
     if (d->wait_next)
         d->wait_next->wait_prev = d;
     else
-        *tail = d;
+        q->tail = d;
     if (after)
         after->wait_next = d;
     else
-        *head = d;
+        q->head = d;
 }
 
 void wait_unlink (struct delegation *d)
 {
-    struct delegation **head = wait_head (d->env, d->wait_lane);
-    struct delegation **tail = wait_tail (d->env, d->wait_lane);
+    struct wait_queue *q = d->wait_queue;
 
+    if (!q)
+        return;  // not queued
     if (d->wait_prev)
         d->wait_prev->wait_next = d->wait_next;
-    else if (*head == d)
-        *head = d->wait_next;
     else
-        return;  // not queued
+        q->head = d->wait_next;
     if (d->wait_next)
         d->wait_next->wait_prev = d->wait_prev;
     else
-        *tail = d->wait_prev;
+        q->tail = d->wait_prev;
     d->wait_next = d->wait_prev = NULL;
-    d->wait_lane = NULL;
+    d->wait_queue = NULL;
 }
 
 void lane_slot_freed (struct lane *lane)
@@ -174,7 +161,7 @@ void lane_slot_freed (struct lane *lane)
     struct delegation_env *env = lane->env;
     const struct host *host = &env->host;
 
-    if (!lane->wait_head && !env->wait_head)
+    if (!lane->waiting.head && !env->waiting.head)
         return;  // nobody waits
     lane->wake = true;
     if (!host->ops->timer_armed (host->h, env->wake_timer))
@@ -192,8 +179,8 @@ static void wake_lane (struct delegation_env *env, struct lane *lane)
 
     lane->wake = false;
     while (!targets_full (env->targets, lane->tg)) {
-        struct delegation *named = lane->wait_head;
-        struct delegation *any = policy_turn ? env->wait_head : NULL;
+        struct delegation *named = lane->waiting.head;
+        struct delegation *any = policy_turn ? env->waiting.head : NULL;
         struct delegation *d;
         flux_jobid_t id;
 

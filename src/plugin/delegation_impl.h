@@ -26,6 +26,14 @@
 
 struct history;
 struct lane;
+struct delegation;
+
+/* Jobs in WAIT, oldest (lowest id) first.
+ */
+struct wait_queue {
+    struct delegation *head;
+    struct delegation *tail;
+};
 
 /* A copy of the job sent to a target (or about to be).  A delegation
  * owns its copies, newest first; the first is the current attempt's.
@@ -51,9 +59,8 @@ struct lane {
     struct delegation_env *env;
     struct target *tg;
     struct rcopy *copies;
-    struct delegation *wait_head;  // jobs that named it, waiting for a
-    struct delegation *wait_tail;  //   slot, oldest first
-    bool wake;                     // a slot freed since the last wake
+    struct wait_queue waiting;  // jobs that named it, waiting for a slot
+    bool wake;                  // a slot freed since the last wake
 };
 
 /* How a failure treats the remote job, if any (now or once its id is
@@ -79,8 +86,7 @@ struct delegation_env {
     struct idmap *byid;
     struct lane *lanes;
     int count[D_NSTATES];             // delegations in each state
-    struct delegation *wait_head;     // jobs routed by a policy, waiting for
-    struct delegation *wait_tail;     //   a slot anywhere, oldest first
+    struct wait_queue waiting;        // jobs of policies, waiting for any slot
     struct host_timer *wake_timer;    // slots freed: wake the waiting
     struct delegation *settle_head;   // to decide once the callbacks
     struct delegation **settle_tail;  //   under way are over
@@ -111,7 +117,7 @@ struct delegation {
     struct delegation **settle_pprev;  //   (NULL: not in it)
     struct delegation *wait_next;      // in a wait queue (WAIT)
     struct delegation *wait_prev;
-    struct lane *wait_lane;             //   its lane's, or NULL: the env's
+    struct wait_queue *wait_queue;      //   (NULL: not in one)
     struct host_timer *deadline_timer;  // while a deadline is armed
     struct host_timer *retry_timer;     // job-exec retries (from the first)
     int exec_tries;
@@ -186,9 +192,9 @@ struct rcopy *copy_add (struct delegation *d, struct target *tg, const char *lab
 void copy_drop (struct rcopy *c, const char *cancel_reason);
 /* Forget the copy altogether (dropped first). */
 void copy_remove (struct rcopy *c);
-/* Queue 'd' (in WAIT) for a slot of the target of 'lane' that it named
- * (NULL: of any target its policy may use). */
-void wait_enqueue (struct delegation *d, struct lane *lane);
+/* Queue 'd' (in WAIT) in 'q': its lane's (the target it named) or the
+ * env's (a slot of any target its policy may use). */
+void wait_enqueue (struct delegation *d, struct wait_queue *q);
 void wait_unlink (struct delegation *d);
 /* A slot of the target of 'lane' freed: wake who waits, soon. */
 void lane_slot_freed (struct lane *lane);

@@ -104,14 +104,20 @@ static void J_cb (void *arg, const char *J, int errnum)
  */
 static void wait_for_slot (struct delegation *d)
 {
-    struct lane *lane = NULL;
+    struct wait_queue *q = &d->env->waiting;  // a policy's: any target
+    struct lane *lane;
     struct target *tg;
 
     if (d->state == D_WAIT)
         return;  // woken, and still waiting: it keeps its place
-    if (!route_can_failover (d->route)
-        && (!(tg = targets_get (d->env->targets, route_candidate (d->route, 0)))
-            || !(lane = lane_of (d->env, tg)))) {
+    if (!route_can_failover (d->route)) {  // the one target it named
+        if ((tg = targets_get (d->env->targets, route_candidate (d->route, 0)))
+            && (lane = lane_of (d->env, tg)))
+            q = &lane->waiting;
+        else
+            q = NULL;
+    }
+    if (!q) {
         delegation_fail (d,
                          "DelegationFailure",
                          REMOTE_KEEP,
@@ -120,7 +126,7 @@ static void wait_for_slot (struct delegation *d)
         return;
     }
     if (delegation_transition (d, D_WAIT) == 0)
-        wait_enqueue (d, lane);
+        wait_enqueue (d, q);
 }
 
 /* Choose the target of this attempt and make its copy.  Return 0, or
