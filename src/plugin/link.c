@@ -74,9 +74,9 @@ static int thread_start (struct tlink *l)
     return 0;
 }
 
-/* The thread ended idle: it closed the command queue, and all it does
- * after is drop what it holds and close the report queue, which blocks
- * on nothing.  Its reports not delivered yet stay queued, first.
+/* Join the thread.  Once it ended idle (it closed the command queue),
+ * all it does is drop what it holds and close the report queue, which
+ * blocks on nothing; its reports not delivered yet stay queued, first.
  */
 static void thread_join (struct tlink *l)
 {
@@ -112,8 +112,8 @@ static int pin_plugin (void)
 static void thread_abandon (struct tlink *l)
 {
     if (pin_plugin () < 0) {
-        /* Never seen: the plugin's own path is loaded.  Rather wait for
-         * the target than let the thread run in unmapped code.
+        /* Not expected (the path is that of the plugin, loaded): rather
+         * wait for the target than let the thread run in unmapped code.
          */
         thread_join (l);
         tlink_free (l);
