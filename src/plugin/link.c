@@ -256,6 +256,7 @@ void tlink_free (struct tlink *l)
     link_run_fini (l);
     tqueue_destroy (l->cmds, cmd_destroy);
     tqueue_destroy (l->reports, report_destroy);
+    free (l->touched);
     free (l->uri);
     free (l);
 }

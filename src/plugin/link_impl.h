@@ -88,6 +88,9 @@ struct tlink {
     struct metrics *metrics;
     struct orphans *orphans;
     struct rjob_list jobs;
+    flux_jobid_t *touched;  // the jobs the commands of a batch concern
+    int ntouched;
+    int touched_size;
 };
 
 /* link.c */

@@ -155,6 +155,8 @@ static void connected (struct tlink *l)
     orphans_start (l->orphans, l->h);
     rjob_list_up (&l->jobs, l->h);
     cmd_drain (l);
+    if (!l->stopping)
+        rjob_list_connected (&l->jobs, l);  // what each job needs now
 }
 
 /* flux_job_submit(), in a flux-core built with flux-security, reads the
@@ -221,10 +223,47 @@ static void connect_target (struct tlink *l)
 
 /* ---- commands ---- */
 
+/* Remember that a command of this batch concerns job 'srcid'.  If it
+ * cannot be remembered (out of memory), every job is started after the
+ * batch, as after a connect.
+ */
+static void touch (struct tlink *l, flux_jobid_t srcid)
+{
+    if (l->ntouched == l->touched_size) {
+        int size = l->touched_size ? 2 * l->touched_size : 16;
+        flux_jobid_t *a = realloc (l->touched, size * sizeof (*a));
+        if (!a) {
+            l->ntouched = -1;
+            return;
+        }
+        l->touched = a;
+        l->touched_size = size;
+    }
+    if (l->ntouched >= 0)
+        l->touched[l->ntouched++] = srcid;
+}
+
+/* Start what the jobs the batch concerns need now (the link is up):
+ * the others have what they need, and walking them all after each
+ * batch would cost each command as much as there are jobs.
+ */
+static void start_touched (struct tlink *l)
+{
+    struct rjob *job;
+
+    if (l->ntouched < 0)
+        rjob_list_connected (&l->jobs, l);
+    for (int i = 0; i < l->ntouched; i++)
+        if ((job = rjob_lookup (&l->jobs, l->touched[i])))
+            rjob_start (job, l);
+}
+
 static void cmd_run (struct tlink *l, struct cmd *cmd)
 {
     struct rjob *job;
 
+    if (cmd->type == CMD_SUBMIT || cmd->type == CMD_RELEASE || cmd->type == CMD_FOLLOW)
+        touch (l, cmd->srcid);
     switch (cmd->type) {
         case CMD_SUBMIT:
             if (!(job = rjob_create (&l->jobs, cmd->srcid, 0)))
@@ -281,7 +320,8 @@ static void cmd_drain (struct tlink *l)
     if (tqueue_is_closed (l->cmds))
         l->stopping = true;
     if (atomic_load (&l->up) && !l->stopping)
-        rjob_list_connected (&l->jobs, l);
+        start_touched (l);
+    l->ntouched = 0;  // not up: every job is started once connected
 }
 
 static void cmd_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
