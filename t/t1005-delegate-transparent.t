@@ -75,6 +75,7 @@ test_expect_success 'jobtap query: targets, health and delegations by state' '
     jq -e ".targets | map(.label) == [\"b\", \"c\"]" q.json &&
     jq -e ".targets[0].state == \"up\" and .targets[0].jobs == 1" q.json &&
     jq -e ".delegations.running == 1" q.json &&
+    jq -e ".\"link-timeout\" == 3 and .\"link-idle\" == 60 and .\"metrics-interval\" == 0.5" q.json &&
     on $A flux cancel $id &&
     wait_event $A $id clean
 '
