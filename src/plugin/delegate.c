@@ -46,7 +46,8 @@
  *
  * Nothing here blocks: remote traffic runs on each link's own thread.
  * This file is the glue only: the delegations (delegation.h) reach the
- * job manager through host_jobtap.c, the targets through link_thread.c.
+ * job manager through host_jobtap.c, their targets through the thread
+ * links of link.c (link_thread_open).
  */
 
 #if HAVE_CONFIG_H

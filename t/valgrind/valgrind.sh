@@ -53,8 +53,9 @@ DELEGATE_VALGRIND_INNER=1 timeout 1800 flux start \
     /bin/bash "$0" "$plugin" "$jobs" || { echo "valgrind.sh: the run failed" >&2; exit 1; }
 
 # valgrind records: blank-line separated, each "==PID== " prefixed; ours
-# are those with a stack frame in a source file of the plugin
-files='delegate|delegation[a-z_]*|link|rjob|orphan|output|targets|metrics|route|tqueue|request|history|value|conf|policy|rsummary|jobspec|errfmt'
+# are those with a stack frame in a source file of the plugin (every .c
+# of src/plugin, read from there, so a new file is never left out)
+files=$(cd "$(dirname "$0")/../../src/plugin" && ls *.c | sed 's/[.]c$//' | paste -sd'|')
 ours=$(sed 's/^==[0-9]*== //' "$dir/vg.log" |
     awk -v RS= -v re="(in [^)]*delegate[.]so[)]|[(]($files)[.]c:[0-9]+[)])" \
         '/ at 0x/ && $0 ~ re')
