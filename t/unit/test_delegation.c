@@ -566,6 +566,15 @@ static void test_deadline (void)
     submitted (&w, d, B, 181);
     fake_advance (&w.fh, 2 * TIMEOUT);
     is_str (state (d), "pending", "an answer in time stops the deadline");
+    w.fh.fail_timer_create = 1;
+    d = job (&w, 82, B, NULL);
+    note = fake_raised (&w.fh, 82, NULL);
+    ok (!strcmp (state (d), "failed") && note
+            && strstr (note, "cannot arm the link timeout")
+            && !fake_req_find (&w.fh, 82, FAKE_LOOKUP, "J"),
+        "a deadline that cannot be armed fails the job, nothing sent: %s",
+        note ? note : "");
+    ok (in_flight (&w, B) == 1, "and frees its slot (81 holds the other)");
     world_fini (&w);
 }
 
