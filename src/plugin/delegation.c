@@ -110,8 +110,7 @@ int delegation_transition (struct delegation *d, enum dstate to)
     d->env->count[from]--;
     d->env->count[to]++;
     if (c && dstate_holds_slot (from) && !dstate_holds_slot (to)) {
-        targets_slot_release (c->lane->tg);
-        lane_slot_freed (c->lane);
+        lane_slot_release (c->lane);
     } else if (c && !dstate_holds_slot (from) && dstate_holds_slot (to))
         targets_slot_take (c->lane->tg);
     return 0;
@@ -468,8 +467,7 @@ void delegation_destroy (struct delegation *d)
 
         (void)idmap_remove (d->env->byid, d->id, d);
         if (c && dstate_holds_slot (d->state)) {
-            targets_slot_release (c->lane->tg);
-            lane_slot_freed (c->lane);
+            lane_slot_release (c->lane);
         }
         wait_unlink (d);
         d->env->count[d->state]--;

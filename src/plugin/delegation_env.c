@@ -156,11 +156,12 @@ void wait_unlink (struct delegation *d)
     d->wait_queue = NULL;
 }
 
-void lane_slot_freed (struct lane *lane)
+void lane_slot_release (struct lane *lane)
 {
     struct delegation_env *env = lane->env;
     const struct host *host = &env->host;
 
+    targets_slot_release (lane->tg);
     if (!lane->waiting.head && !env->waiting.head)
         return;  // nobody waits
     lane->wake = true;

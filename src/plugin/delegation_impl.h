@@ -196,8 +196,9 @@ void copy_remove (struct rcopy *c);
  * env's (a slot of any target its policy may use). */
 void wait_enqueue (struct delegation *d, struct wait_queue *q);
 void wait_unlink (struct delegation *d);
-/* A slot of the target of 'lane' freed: wake who waits, soon. */
-void lane_slot_freed (struct lane *lane);
+/* Give back a slot of the target of 'lane', and wake who waits for it,
+ * soon. */
+void lane_slot_release (struct lane *lane);
 
 /* delegation_prepare.c: choose the target and send the copy */
 void delegation_prepare (struct delegation *d);
