@@ -5,6 +5,11 @@
 #
 #   throughput.sh DELEGATE_SO [N] [RUNS] [L]   (make -C bench throughput)
 #
+# With ACCEPT=1 in the environment (make -C bench throughput ACCEPT=1),
+# B loads delegate.so with a [delegate-accept] table, in the direct
+# batches as in the delegated ones (as a site would run it): the copies
+# go by the accept request instead of a held submission (accept.h).
+#
 # In a throwaway instance of one broker on this machine's cores: a target
 # B (1 core) and, one at a time, sources with delegate.so loaded (1 core
 # each: each child instance is bound to its core, so B and the source do
@@ -49,6 +54,16 @@ if test -z "$DELEGATE_BENCH_INNER"; then
 fi
 
 now () { date +%s.%N; }
+
+# target_start: a fresh B (see child, lib.sh), accepting if ACCEPT=1
+target_start () {
+    child B B_ID
+    if test "${ACCEPT:-0}" = 1; then
+        FLUX_URI=$B flux jobtap load "$plugin" >/dev/null &&
+        printf "[delegate-accept]\n" >"$work/accept.toml" &&
+        FLUX_URI=$B flux config load "$work/accept.toml"
+    fi
+}
 
 # cpus_of URI: the CPUs the broker at URI may run on (taskset's list)
 cpus_of () {
@@ -149,7 +164,8 @@ latency () {
 }
 
 echo "N=$N trivial jobs, $RUNS runs, L=$L for latency;" \
-    "target: a 1-core child instance; $(nproc) cores"
+    "target: a 1-core child instance$(test "${ACCEPT:-0}" = 1 &&
+        echo ' accepting delegated jobs'); $(nproc) cores"
 
 printf "%-4s %12s %12s %14s %14s %8s %8s %13s %9s\n" run direct_s delegated_s \
     direct_B_ms/job deleg_B_ms/job dir_kvs del_kvs source_ms/job msgs/job
@@ -159,7 +175,7 @@ for r in $(seq 1 "$RUNS"); do
     # odd runs direct first, even runs delegated first, so that a drift
     # of the machine's speed over a run favours neither way
     for way in $(if test $((r % 2)) = 1; then echo direct delegated; else echo delegated direct; fi); do
-        child B B_ID
+        target_start
         if test "$way" = direct; then
             read -r ds dc dv _ < <(run_batch "$B" "$work/direct.$r")
         else
@@ -197,13 +213,13 @@ for name in $(awk '{ print $2 }' "$work/added" | sort -u); do
         awk -v n="$name" '$1 >= 0.05 || $1 <= -0.05 { printf " %s %+.2f ms", n, $1 }'
 done
 echo
-rm -rf "$work"
 
-child B B_ID
+target_start
 source_start A2 id2 "$B"
 dl=$(latency "$B")
 gl=$(latency "$A2" --dependency=delegate:"$B")
 FLUX_URI=$B flux job purge --force --num-limit=0 >/dev/null
 echo "latency (median of $L, one at a time): direct ${dl} ms," \
     "delegated ${gl} ms, added $(echo "$gl - $dl" | bc -l | xargs printf %.1f) ms"
+rm -rf "$work"
 flux cancel --all >/dev/null 2>&1 || true

@@ -91,9 +91,10 @@ static int cmd_list (optparse_t *p, int ac, char **av)
         die ("cannot query %s (is it loaded?): %s", PLUGIN, future_strerror (f, errno));
     }
     if (!optparse_hasopt (p, "no-header"))
-        printf ("%-12s %-5s %5s %8s %8s %9s %9s %7s  %s\n",
+        printf ("%-12s %-5s %-6s %5s %8s %8s %9s %9s %7s  %s\n",
                 "LABEL",
                 "STATE",
+                "ACCEPT",
                 "JOBS",
                 "PENDING",
                 "RUNNING",
@@ -105,13 +106,17 @@ static int cmd_list (optparse_t *p, int ac, char **av)
     {
         const char *uri = "", *state = "";
         json_t *label_o = NULL;  // null for a target without a label
+        json_t *accept_o = NULL;  // null: not known (never connected)
         int jobs = 0, pending = 0, running = 0, metrics = 0;
         const char *label;
+        const char *accept;
 
         (void)json_unpack (tg,
-                           "{s?o s?s s?s s?i s?b s?i s?i}",
+                           "{s?o s?o s?s s?s s?i s?b s?i s?i}",
                            "label",
                            &label_o,
+                           "accept",
+                           &accept_o,
                            "uri",
                            &uri,
                            "state",
@@ -125,10 +130,13 @@ static int cmd_list (optparse_t *p, int ac, char **av)
                            "running",
                            &running);
         label = json_string_value (label_o);
+        accept = json_is_boolean (accept_o) ? (json_is_true (accept_o) ? "yes" : "no")
+                                            : "-";
         if (metrics)
-            printf ("%-12s %-5s %5d %8d %8d %9s %9s %7s  %s\n",
+            printf ("%-12s %-5s %-6s %5d %8d %8d %9s %9s %7s  %s\n",
                     label ? label : "-",
                     state,
+                    accept,
                     jobs,
                     pending,
                     running,
@@ -137,9 +145,10 @@ static int cmd_list (optparse_t *p, int ac, char **av)
                     count_pair (tg, "gpus", gpus, sizeof (gpus)),
                     uri);
         else
-            printf ("%-12s %-5s %5d %8s %8s %9s %9s %7s  %s\n",
+            printf ("%-12s %-5s %-6s %5d %8s %8s %9s %9s %7s  %s\n",
                     label ? label : "-",
                     state,
+                    accept,
                     jobs,
                     "-",
                     "-",
@@ -159,6 +168,7 @@ struct info {
     char *target;  // label or URI of the last submission
     char *uri;
     json_int_t remote_id;
+    json_int_t runs_as;  // the job's owner there, or -1: the instance owner
     int attempt;     // of the last submission
     char *outcome;   // of the last submission, or of the delegation
     bool delegated;  // the job asked for delegation
@@ -234,8 +244,9 @@ static void info_event (struct info *in, const char *name, json_t *context)
             < 0)
             die ("out of memory");
     } else if (!strcmp (name, "delegate::submit")) {
+        in->runs_as = -1;
         (void)json_unpack (context,
-                           "{s?I s?o s?s s?i}",
+                           "{s?I s?o s?s s?i s?I}",
                            "jobid",
                            &id,
                            "label",
@@ -243,7 +254,9 @@ static void info_event (struct info *in, const char *name, json_t *context)
                            "uri",
                            &uri,
                            "attempt",
-                           &in->attempt);
+                           &in->attempt,
+                           "userid",
+                           &in->runs_as);
         label = json_string_value (label_o);
         in->remote_id = id;
         set_str (&in->uri, "%s", uri);
@@ -325,10 +338,15 @@ static int cmd_info (optparse_t *p, int ac, char **av)
                 in.uri);
     else
         printf ("  %s\n", in.outcome);
-    if (in.target)
+    if (in.target) {
         printf ("target: %s\nremote job: %s\n",
                 in.target,
                 f58 (in.remote_id, buf, sizeof (buf)));
+        if (in.runs_as >= 0)
+            printf ("runs as: userid %jd (the job's owner)\n", (intmax_t)in.runs_as);
+        else
+            printf ("runs as: the target's instance owner\n");
+    }
     free (copy);
     free (in.target);
     free (in.uri);

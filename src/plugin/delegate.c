@@ -12,10 +12,12 @@
  * Protocol with the job manager (the per-job state machine is in
  * delegation.c, the remote side in link.c):
  *
- *   job.create      a job with a delegate dependency is checked (one
- *                   delegate dependency, a valid URI, owned by the
- *                   instance owner) or rejected; this plugin subscribes
- *                   to its events.
+ *   job.create      a copy made here for another instance is recognised
+ *                   (accept.h); a job with a delegate dependency is
+ *                   checked (one delegate dependency, a valid URI; for
+ *                   another user than the instance owner, a target that
+ *                   takes its J, request.h) or rejected; this plugin
+ *                   subscribes to its events.
  *   job.dependency.delegate
  *                   adds the "delegate" dependency that holds the job.
  *   job.new         a new job with no other dependency is sent at once,
@@ -30,13 +32,18 @@
  *   job.state.sched gives the job the R of the remote job.
  *   job.event.exception
  *                   a fatal exception on the source cancels the remote job.
+ *   job.state.priority, job.priority.get
+ *                   a copy made here waits in PRIORITY for its ack.
  *
  * Messages:
  *   job-manager.delegate.stdin (a service)
  *                   takes and drops what flux job attach sends as stdin.
  *   shell-ID.kill (events, flux job kill)
  *                   the signal is sent to the remote job of job ID.
- *   plugin.query    the targets and the delegations in flight.
+ *   job-manager.delegate.hello, .accept, .ack (services, accept.h)
+ *                   the accepting side, for other instances' sources.
+ *   plugin.query    the targets, the delegations in flight, the
+ *                   accepting side.
  *
  * Events posted: delegate::submit {jobid, uri, label, attempt} when the
  * target accepted the job, with a memo {delegate: {target}};
@@ -62,8 +69,11 @@
 #include <flux/core.h>
 #include <flux/jobtap.h>
 
+#include "accept.h"
 #include "delegation.h"
 #include "host_jobtap.h"
+#include "instance.h"
+#include "kill_events.h"
 #include "link_thread.h"
 #include "options.h"
 #include "request.h"
@@ -81,15 +91,14 @@ struct delegate_ctx {
     struct host host;
     struct delegation_env *env;
     struct targets *targets;
-    json_t *origin;  // of the copies: this instance
+    struct instance *instance;  // the origin of the copies
+    struct accept *accept;      // the accepting side
     double link_timeout;
     double link_idle;
     double metrics_interval;
     int only_configured;  // 1, 0, or -1: as access.allow-guest-user
     bool multi_user;      // access.allow-guest-user
-    flux_future_t *f_uri;
-    flux_future_t *f_subscribe;
-    flux_msg_handler_t *kill_mh;
+    struct kill_events *kill_events;  // flux job kill
 };
 
 static struct delegate_ctx *ctx_get (flux_plugin_t *p)
@@ -109,18 +118,23 @@ static bool only_configured (struct delegate_ctx *ctx)
 
 /* Check the request of a new job, and make its route.
  */
+static const char *refusal (const char *uri, const char *queue, void *arg)
+{
+    return targets_refusal (arg, uri, true, queue);
+}
+
 static struct route *request_route (struct delegate_ctx *ctx,
                                     json_t *value,
+                                    json_t *jobspec,
                                     uint32_t userid,
                                     flux_error_t *errp)
 {
-    if (request_check (targets_conf (ctx->targets),
-                       value,
-                       userid,
-                       getuid (),
-                       only_configured (ctx),
-                       errp)
-        < 0)
+    const struct delegate_conf *dc = targets_conf (ctx->targets);
+
+    if (request_check (dc, value, userid, getuid (), only_configured (ctx), errp) < 0
+        || (userid != getuid ()
+            && request_check_other_user (dc, value, jobspec, refusal, ctx->targets, errp)
+                   < 0))
         return NULL;
     return route_create (json_string_value (value), errp);
 }
@@ -132,7 +146,8 @@ static int recover_job (flux_plugin_t *p,
                         flux_jobid_t id,
                         uint32_t userid,
                         int urgency,
-                        json_t *value)
+                        json_t *value,
+                        int hops)
 {
     struct route *route = NULL;
     struct delegation *d;
@@ -161,6 +176,7 @@ static int recover_job (flux_plugin_t *p,
     }
     if (flux_jobtap_job_subscribe (p, FLUX_JOBTAP_CURRENT_JOB) < 0)
         return -1;
+    delegation_set_hops (d, hops);
     delegation_recover (d);
     return 0;
 }
@@ -180,6 +196,8 @@ static int create_cb (flux_plugin_t *p,
     struct route *route;
     struct delegation *d;
     flux_error_t error;
+    enum arrival_kind kind;
+    int hops = 0;
     int rc;
 
     if (flux_plugin_arg_unpack (args,
@@ -197,14 +215,17 @@ static int create_cb (flux_plugin_t *p,
                                 &state)
         < 0)
         return flux_jobtap_reject_job (p, args, "delegate: cannot read job");
+    if ((kind = accept_job_create (ctx->accept, id, userid, jobspec, state, &hops))
+        == ARRIVAL_HERE)
+        return 0;  // a copy made here: its delegate request is satisfied
     if ((rc = request_find (jobspec, &value, &error)) <= 0) {
         if (rc < 0)
             return flux_jobtap_reject_job (p, args, "delegate: %s", error.text);
         return 0;
     }
     if (state != FLUX_JOB_STATE_NEW)
-        return recover_job (p, ctx, id, userid, urgency, value);
-    if (!(route = request_route (ctx, value, userid, &error)))
+        return recover_job (p, ctx, id, userid, urgency, value, hops);
+    if (!(route = request_route (ctx, value, jobspec, userid, &error)))
         return flux_jobtap_reject_job (p, args, "delegate: %s", error.text);
     if (!(d = delegation_create (ctx->env, id, userid, urgency, route))) {
         route_destroy (route);
@@ -213,6 +234,9 @@ static int create_cb (flux_plugin_t *p,
                                        "delegate: cannot set up delegation: %s",
                                        strerror (errno));
     }
+    delegation_set_hops (d, hops);
+    if (kind == ARRIVAL_ONWARD)  // sent on once its source acknowledged it
+        delegation_dependency_add (d, ACCEPT_ACK_DEPENDENCY);
     if (flux_jobtap_job_aux_set (p,
                                  FLUX_JOBTAP_CURRENT_JOB,
                                  AUX_NAME,
@@ -231,6 +255,20 @@ static int create_cb (flux_plugin_t *p,
     return 0;
 }
 
+/* Hold job 'id' with the delegate dependency, and a copy made here that
+ * may go further with "delegate-ack" until its source acknowledged it.
+ */
+static int hold_job (struct delegate_ctx *ctx, flux_jobid_t id)
+{
+    if ((flux_jobtap_dependency_add (ctx->p, id, DELEGATION_DEPENDENCY) < 0
+         && errno != EEXIST)
+        || (accept_holds_dependency (ctx->accept, id)
+            && flux_jobtap_dependency_add (ctx->p, id, ACCEPT_ACK_DEPENDENCY) < 0
+            && errno != EEXIST))
+        return -1;
+    return 0;
+}
+
 static int dependency_cb (flux_plugin_t *p,
                           const char *topic,
                           flux_plugin_arg_t *args,
@@ -242,8 +280,7 @@ static int dependency_cb (flux_plugin_t *p,
         return 0;  // a job loaded before this plugin
     if (flux_plugin_arg_unpack (args, FLUX_PLUGIN_ARG_IN, "{s:I}", "id", &id) < 0)
         return flux_jobtap_reject_job (p, args, "delegate: cannot read job");
-    if (flux_jobtap_dependency_add (p, id, DELEGATION_DEPENDENCY) < 0
-        && errno != EEXIST)
+    if (hold_job (ctx_get (p), id) < 0)
         return flux_jobtap_reject_job (p,
                                        args,
                                        "delegate: cannot add dependency: %s",
@@ -280,8 +317,7 @@ static int depend_cb (flux_plugin_t *p,
     if (flux_plugin_arg_unpack (args, FLUX_PLUGIN_ARG_IN, "{s:I}", "id", &id) < 0)
         return -1;
     /* -S system.delegate=VALUE has no dependency entry: hold the job here */
-    if (flux_jobtap_dependency_add (p, id, DELEGATION_DEPENDENCY) < 0
-        && errno != EEXIST)
+    if (hold_job (ctx_get (p), id) < 0)
         return flux_jobtap_raise_exception (p,
                                             FLUX_JOBTAP_CURRENT_JOB,
                                             "DelegationFailure",
@@ -358,6 +394,14 @@ static int sched_cb (flux_plugin_t *p,
     return flux_plugin_arg_pack (args, FLUX_PLUGIN_ARG_OUT, "{s:O}", "R", R);
 }
 
+static int priority_cb (flux_plugin_t *p,
+                        const char *topic,
+                        flux_plugin_arg_t *args,
+                        void *arg)
+{
+    return accept_priority (ctx_get (p)->accept, args);
+}
+
 static int query_cb (flux_plugin_t *p,
                      const char *topic,
                      flux_plugin_arg_t *args,
@@ -366,14 +410,17 @@ static int query_cb (flux_plugin_t *p,
     struct delegate_ctx *ctx = ctx_get (p);
     json_t *states = delegation_env_query (ctx->env);
     json_t *targets = targets_query (ctx->targets);
+    json_t *accept = accept_query (ctx->accept);
     int rc = -1;
 
-    if (states && targets)
+    if (states && targets && accept)
         rc = flux_plugin_arg_pack (args,
                                    FLUX_PLUGIN_ARG_OUT,
-                                   "{s:O s:O s:f s:f s:f s:b}",
+                                   "{s:O s:O s:O s:f s:f s:f s:b}",
                                    "targets",
                                    targets,
+                                   "accept",
+                                   accept,
                                    "delegations",
                                    states,
                                    "link-timeout",
@@ -386,6 +433,7 @@ static int query_cb (flux_plugin_t *p,
                                    only_configured (ctx));
     json_decref (states);
     json_decref (targets);
+    json_decref (accept);
     return rc;
 }
 
@@ -393,47 +441,14 @@ static void ctx_destroy (struct delegate_ctx *ctx)
 {
     if (ctx) {
         int saved_errno = errno;
+        kill_events_destroy (ctx->kill_events);
         delegation_env_destroy (ctx->env);  // and the targets with it
         host_jobtap_fini (&ctx->host);
-        flux_msg_handler_destroy (ctx->kill_mh);
-        if (ctx->f_subscribe)  // answer not awaited: nothing blocks here
-            flux_future_destroy (flux_event_unsubscribe_ex (ctx->h, "shell-", 0));
-        flux_future_destroy (ctx->f_subscribe);
-        flux_future_destroy (ctx->f_uri);
-        json_decref (ctx->origin);
+        accept_destroy (ctx->accept);
+        instance_destroy (ctx->instance);
         free (ctx);
         errno = saved_errno;
     }
-}
-
-/* The origin recorded in copies: this instance's URI and host.
- * The URI comes from an asynchronous attribute lookup.
- */
-static void local_uri_cb (flux_future_t *f, void *arg)
-{
-    struct delegate_ctx *ctx = arg;
-    const char *uri;
-
-    if (flux_rpc_get_unpack (f, "{s:s}", "value", &uri) == 0)
-        (void)json_object_set_new (ctx->origin, "uri", json_string (uri));
-}
-
-static int origin_init (struct delegate_ctx *ctx)
-{
-    char host[256] = "";
-
-    (void)gethostname (host, sizeof (host) - 1);
-    if (!(ctx->origin = json_pack ("{s:s}", "host", host))
-        || !(ctx->f_uri = flux_rpc_pack (ctx->h,
-                                         "attr.get",
-                                         FLUX_NODEID_ANY,
-                                         0,
-                                         "{s:s}",
-                                         "name",
-                                         "local-uri"))
-        || flux_future_then (ctx->f_uri, -1., local_uri_cb, ctx) < 0)
-        return -1;
-    return 0;
 }
 
 /* The instance configuration: its [[delegate]] targets.  An invalid one
@@ -451,49 +466,16 @@ static int conf_update_cb (flux_plugin_t *p,
 
     if (flux_plugin_arg_unpack (args, FLUX_PLUGIN_ARG_IN, "{s:o}", "conf", &conf) < 0)
         return flux_jobtap_error (p, args, "delegate: cannot read the configuration");
-    if (!(dc = delegate_conf_parse (conf, &error)))
+    if (!(dc = delegate_conf_parse (conf, &error))
+        || accept_configure (ctx->accept, conf, &error) < 0) {
+        delegate_conf_destroy (dc);
         return flux_jobtap_error (p, args, "delegate: %s", error.text);
+    }
     if (targets_configure (ctx->targets, dc) < 0)
         flux_log_error (ctx->h, "delegate: a configured target cannot be linked");
     ctx->multi_user = false;
     (void)
         json_unpack (conf, "{s:{s:b}}", "access", "allow-guest-user", &ctx->multi_user);
-    return 0;
-}
-
-/* flux job kill publishes shell-ID.kill for the job shells of job ID;
- * a delegated job has its shells on the target.
- */
-static void kill_event_cb (flux_t *h,
-                           flux_msg_handler_t *mh,
-                           const flux_msg_t *msg,
-                           void *arg)
-{
-    struct delegate_ctx *ctx = arg;
-    const char *topic;
-    int signum;
-    char *end;
-    flux_jobid_t id;
-    struct delegation *d;
-
-    if (flux_event_unpack (msg, &topic, "{s:i}", "signum", &signum) < 0
-        || strncmp (topic, "shell-", 6) != 0)
-        return;
-    errno = 0;
-    id = strtoull (topic + 6, &end, 10);
-    if (errno == 0 && !strcmp (end, ".kill") && (d = delegation_lookup (ctx->env, id)))
-        delegation_kill (d, signum);
-}
-
-static int kill_events_subscribe (struct delegate_ctx *ctx)
-{
-    struct flux_match match = FLUX_MATCH_EVENT;
-
-    match.topic_glob = "shell-*.kill";
-    if (!(ctx->kill_mh = flux_msg_handler_create (ctx->h, match, kill_event_cb, ctx))
-        || !(ctx->f_subscribe = flux_event_subscribe_ex (ctx->h, "shell-", 0)))
-        return -1;
-    flux_msg_handler_start (ctx->kill_mh);
     return 0;
 }
 
@@ -518,6 +500,8 @@ static const struct flux_plugin_handler tab[] = {
     {"job.event.dependency-add", dependency_event_cb, NULL},
     {"job.event.dependency-remove", dependency_event_cb, NULL},
     {"job.event.exception", exception_cb, NULL},
+    {"job.state.priority", priority_cb, NULL},
+    {"job.priority.get", priority_cb, NULL},
     {"plugin.query", query_cb, NULL},
     {"conf.update", conf_update_cb, NULL},
     {0},
@@ -531,7 +515,8 @@ static int env_create (struct delegate_ctx *ctx, bool journal)
     char service[128];
     struct delegation_env_params params = {
         .link_timeout = ctx->link_timeout,
-        .origin = ctx->origin,
+        .origin = instance_origin (ctx->instance),
+        .owner = getuid (),
         .targets =
             {
                 .open = link_thread_open,
@@ -582,10 +567,11 @@ int flux_plugin_init (flux_plugin_t *p)
      * plugin is named "delegate" (the output copies name its service)
      * once registered
      */
-    if (origin_init (ctx) < 0 || flux_plugin_register (p, "delegate", tab) < 0
-        || env_create (ctx, journal) < 0
+    if (!(ctx->instance = instance_create (ctx->h))
+        || flux_plugin_register (p, "delegate", tab) < 0
+        || !(ctx->accept = accept_create (p)) || env_create (ctx, journal) < 0
         || flux_jobtap_service_register (p, "stdin", stdin_cb, ctx) < 0
-        || kill_events_subscribe (ctx) < 0)
+        || !(ctx->kill_events = kill_events_create (ctx->h, ctx->env)))
         return -1;
     return 0;
 }

@@ -391,7 +391,9 @@ static void submitted (struct delegation *d, flux_jobid_t remote_id)
                              "label",
                              c->label,
                              "attempt",
-                             route_attempt (d->route))))
+                             route_attempt (d->route)))
+        && (d->userid == d->env->owner  // else it runs there as its owner
+            || json_object_set_new (submit, "userid", json_integer (d->userid)) == 0))
         (void)delegation_post (d, "delegate::submit", submit);
     if ((memo = json_pack ("{s:{s:s}}",
                            "delegate",
@@ -456,6 +458,11 @@ void delegation_link_state (struct delegation *d, bool up, const char *why)
 struct delegation *delegation_lookup (struct delegation_env *env, flux_jobid_t id)
 {
     return idmap_get (env->byid, id);
+}
+
+void delegation_set_hops (struct delegation *d, int hops)
+{
+    d->hops = hops;
 }
 
 void delegation_destroy (struct delegation *d)

@@ -31,6 +31,7 @@ struct delegation_env_params {
      * added to each): borrowed, the caller keeps it alive
      */
     json_t *origin;
+    uint32_t owner;  // of this instance: other users' jobs go as J
     struct targets_params targets;
 };
 
@@ -60,6 +61,11 @@ struct delegation *delegation_create (struct delegation_env *env,
                                       int urgency,
                                       struct route *route);
 void delegation_destroy (struct delegation *d);
+
+/* The job is itself a copy delegated 'hops' times (accept.h): its own
+ * copies are one more.
+ */
+void delegation_set_hops (struct delegation *d, int hops);
 
 /* Take over a job found active when the plugin was loaded (its past is
  * read from its eventlog; see delegation_recover.c).

@@ -310,6 +310,7 @@ struct delegation_env *delegation_env_create (const struct host *host,
     env->host = *host;
     env->link_timeout = p->link_timeout;
     env->origin = p->origin;
+    env->owner = p->owner;
     env->settle_tail = &env->settle_head;
     if (!(env->byid = idmap_create ())
         || !(env->wake_timer = host->ops->timer_create (host->h, wake_timer_cb, env))

@@ -82,6 +82,7 @@ struct delegation_env {
     struct host host;
     double link_timeout;
     json_t *origin;
+    uint32_t owner;
     struct targets *targets;
     struct idmap *byid;
     struct lane *lanes;
@@ -98,6 +99,7 @@ struct delegation {
     flux_jobid_t id;
     uint32_t userid;
     int urgency;
+    int hops;  // delegated that many times before it came here
     struct route *route;
     struct rcopy *copies;  // the current attempt's first
     enum dstate state;

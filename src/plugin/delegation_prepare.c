@@ -23,6 +23,9 @@
 
 /* The copy records where it came from: this instance and the job id.
  */
+static void J_cb (void *arg, const char *J, int errnum);
+static void prepare_read_J (struct delegation *d);
+
 static json_t *origin_create (struct delegation *d)
 {
     json_t *origin = json_deep_copy (d->env->origin);
@@ -59,6 +62,51 @@ static char *remote_jobspec (struct delegation *d, const char *J, flux_error_t *
     return s;
 }
 
+/* The key of this attempt (accept.h) names this instance: its id, from
+ * the KVS, is read as the plugin loads (delegate.c).
+ */
+static bool instance_known (struct delegation *d)
+{
+    return json_object_get (d->env->origin, "instance") != NULL;
+}
+
+/* Another user's job goes as J, unchanged: what it asks that means
+ * nothing on the target was refused at submission (request.h); here
+ * only that J holds what the job manager has.
+ */
+static int job_cannot_travel (struct delegation *d, const char *J, flux_error_t *errp)
+{
+    json_t *submitted = delegate_J_jobspec (J, errp);
+
+    json_decref (submitted);
+    return submitted ? 0 : -1;
+}
+
+static int send_copy (struct delegation *d, struct rcopy *c, const char *jobspec, const char *J)
+{
+    char key[256];
+    const char *instance = "";
+    struct link_job job = {
+        .jobspec = jobspec,
+        .J = jobspec ? NULL : J,
+        .userid = d->userid,
+        .urgency = d->urgency,
+        .hold = !d->may_run,
+        .key = key,
+        .hops = d->hops + 1,
+        .origin = d->env->origin,
+    };
+
+    (void)json_unpack (d->env->origin, "{s?s}", "instance", &instance);
+    snprintf (key,
+              sizeof (key),
+              "%s/%ju/%d",
+              instance,
+              (uintmax_t)d->id,
+              route_attempt (d->route));
+    return link_submit (copy_link (c), d->id, &job);
+}
+
 static void J_cb (void *arg, const char *J, int errnum)
 {
     struct delegation *d = arg;
@@ -69,6 +117,10 @@ static void J_cb (void *arg, const char *J, int errnum)
     d->req_J = NULL;
     if (delegation_ended (d) || !c)
         return;
+    if (J && !instance_known (d)) {  // read at load (delegate.c): J again
+        prepare_read_J (d);
+        return;
+    }
     if (!J) {
         delegation_fail (d,
                          "DelegationFailure",
@@ -76,18 +128,15 @@ static void J_cb (void *arg, const char *J, int errnum)
                          "%s: cannot read the job as submitted: %s",
                          copy_uri (c),
                          strerror (errnum));
-    } else if (!(s = remote_jobspec (d, J, &error)))
+    } else if (d->userid == d->env->owner ? !(s = remote_jobspec (d, J, &error))
+                                          : job_cannot_travel (d, J, &error))
         delegation_fail (d,
                          "DelegationFailure",
                          REMOTE_KEEP,
                          "%s: cannot prepare the job for the target: %s",
                          copy_uri (c),
                          error.text);
-    else if (link_submit (copy_link (c),
-                          d->id,
-                          s,
-                          d->may_run ? d->urgency : FLUX_JOB_URGENCY_HOLD)
-             < 0)
+    else if (send_copy (d, c, s, J) < 0)
         delegation_fail (d,
                          "DelegationFailure",
                          REMOTE_KEEP,
@@ -174,16 +223,10 @@ static int choose_target (struct delegation *d)
     return -1;
 }
 
-void delegation_prepare (struct delegation *d)
+static void prepare_read_J (struct delegation *d)
 {
     char key[64];
 
-    if (delegation_ended (d) || choose_target (d) < 0
-        || delegation_transition (d, D_PREPARE) < 0)
-        return;
-    delegation_deadline_arm (d, "no answer within %gs", d->env->link_timeout);
-    if (delegation_ended (d))
-        return;  // the deadline could not be armed
     if (flux_job_kvs_key (key, sizeof (key), d->id, "J") < 0
         || delegation_lookup_key (d, &d->req_J, NULL, key, J_cb) < 0)
         delegation_fail (d,
@@ -192,6 +235,17 @@ void delegation_prepare (struct delegation *d)
                          "%s: cannot read the job as submitted: %s",
                          copy_uri (current_copy (d)),
                          strerror (errno));
+}
+
+void delegation_prepare (struct delegation *d)
+{
+    if (delegation_ended (d) || choose_target (d) < 0
+        || delegation_transition (d, D_PREPARE) < 0)
+        return;
+    delegation_deadline_arm (d, "no answer within %gs", d->env->link_timeout);
+    if (delegation_ended (d))
+        return;  // the deadline could not be armed
+    prepare_read_J (d);
 }
 
 // vi:ts=4 sw=4 expandtab

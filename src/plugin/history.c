@@ -72,6 +72,10 @@ static void take_entry (struct history *h, const char *name, json_t *context)
         (void)json_unpack (context, "{s?i}", "attempt", &attempt);
         if (attempt > h->attempts)
             h->attempts = attempt;
+    } else if (!strncmp (name, "delegate::accept", 16)) {
+        const char *key = "";
+        (void)json_unpack (context, "{s?s s?i}", "key", &key, "hops", &h->accept_hops);
+        snprintf (h->accept_key, sizeof (h->accept_key), "%s", key);
     } else if (!strcmp (name, "dependency-add"))
         take_dependency (h, true, context);
     else if (!strcmp (name, "dependency-remove"))

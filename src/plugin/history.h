@@ -13,6 +13,9 @@
  *                      the other dependencies still outstanding
  *   alloc, start, finish, a fatal exception
  *                      how far the source job got
+ *   delegate::accept, delegate::accept-onward
+ *                      on a target, a job that arrived by delegation:
+ *                      the key of its submission and its hops
  *
  * Pure: no broker.
  */
@@ -37,6 +40,8 @@ struct history {
     bool fatal;  // a fatal exception was raised on the source job
     int ndeps;   // other dependencies outstanding (at most HISTORY_DEPS)
     char deps[HISTORY_DEPS][64];
+    char accept_key[256];  // "" if the job did not arrive by delegation
+    int accept_hops;
 };
 
 /* Read 'eventlog' (RFC 18 lines) into 'h'.  Return 0, or -1 with 'errp'

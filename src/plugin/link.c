@@ -55,6 +55,7 @@ void cmd_destroy (void *item)
     struct cmd *cmd = item;
     if (cmd) {
         free (cmd->text);
+        rjob_copy_destroy (cmd->copy);
         free (cmd);
     }
 }
@@ -172,15 +173,18 @@ static int op_keep (struct link *link, double interval)
     return cmd_send ((struct tlink *)link, cmd);
 }
 
-static int op_submit (struct link *link,
-                      flux_jobid_t srcid,
-                      const char *jobspec,
-                      int urgency)
+static int op_submit (struct link *link, flux_jobid_t srcid, const struct link_job *job)
 {
-    struct cmd *cmd = cmd_create (CMD_SUBMIT, srcid, jobspec);
+    struct cmd *cmd = cmd_create (CMD_SUBMIT, srcid, NULL);
 
-    if (cmd)
-        cmd->urgency = urgency;
+    if (cmd) {
+        cmd->urgency = job->urgency;
+        cmd->hold = job->hold;
+        if (!(cmd->copy = rjob_copy_create (job))) {
+            cmd_destroy (cmd);
+            return -1;
+        }
+    }
     return cmd_send ((struct tlink *)link, cmd);
 }
 

@@ -13,8 +13,13 @@
  * Protocol, per source job (srcid):
  *
  *   link_submit ──> SUBMITTED(remote_id) | SUBMIT_FAILED(text)
- *                   (the remote job is submitted held, and released
- *                   with the given urgency once its id is known)
+ *                   to a target that accepts delegated jobs (accept.h):
+ *                   the accept request, with the job's key, then an
+ *                   ack once its id is known; resent with the same key
+ *                   if the connection drops before the answer.
+ *                   To another: the jobspec is submitted held, and
+ *                   released with the given urgency once its id is
+ *                   known (another user's J cannot go there).
  *   then, until link_drop:
  *     EVENT(entry) for the remote job's events, in order: "alloc",
  *       "start", "exception", "finish" and "clean" once each (from the
@@ -32,7 +37,9 @@
  *   link_drop(reason) forgets the job; with a reason, the remote job is
  *   cancelled (once its id is known, and once the link is up).
  *
- * Per link (srcid 0): UP when connected, DOWN(text) when a connection
+ * Per link (srcid 0): UP(obj) when connected, obj the target's answer
+ * to hello (accept.h; {"accept": false} from a target without it),
+ * DOWN(text) when a connection
  * attempt failed or the connection was lost, METRICS(obj) now and then
  * for a kept link (see metrics.h), ORPHAN(srcid, remote_id, text) when
  * the copy of a job whose submission answer was lost was found on the
@@ -71,7 +78,7 @@ struct link_report {
     flux_jobid_t srcid;      // 0 for UP and DOWN
     flux_jobid_t remote_id;  // SUBMITTED, EVENT, R, ORPHAN
     json_t *obj;             // EVENT: eventlog entry, R: the remote R,
-                             //   METRICS: see metrics.h
+                             //   METRICS: see metrics.h, UP: hello
     char *text;              // DOWN, SUBMIT_FAILED, LOST, OUTPUT_END: the
                              //   reason; OUTPUT: the entry
 };
@@ -95,14 +102,24 @@ struct link_params {
     double idle;
 };
 
+/* A copy to make (link_submit).
+ */
+struct link_job {
+    const char *jobspec;  // the copy of a job of this instance's owner,
+    const char *J;        //   or the signed J of another user's job
+    uint32_t userid;      // the job's owner
+    int urgency;          // the job's
+    bool hold;            // held (not acknowledged) until link_release
+    const char *key;      // of this attempt: "INSTANCE/SRCID/ATTEMPT"
+    int hops;             // the copy's: 1 + those of the job
+    json_t *origin;       // this instance: {"host": s, "uri": s, ...}
+};
+
 struct link_ops {
     const char *(*uri) (struct link *l);
     bool (*is_up) (struct link *l);
     int (*keep) (struct link *l, double interval);
-    int (*submit) (struct link *l,
-                   flux_jobid_t srcid,
-                   const char *jobspec,
-                   int urgency);
+    int (*submit) (struct link *l, flux_jobid_t srcid, const struct link_job *job);
     int (*release) (struct link *l, flux_jobid_t srcid, int urgency);
     int (*follow) (struct link *l,
                    flux_jobid_t srcid,
@@ -160,15 +177,13 @@ static inline int link_keep (struct link *l, double interval)
     return l->ops->keep (l, interval);
 }
 
-/* Submit 'jobspec' for 'srcid', held; once the target gave it an id it
- * gets 'urgency' (FLUX_JOB_URGENCY_HOLD: it stays held).
+/* Make the copy 'job' of 'srcid' (copied: the caller keeps 'job').
  */
 static inline int link_submit (struct link *l,
                                flux_jobid_t srcid,
-                               const char *jobspec,
-                               int urgency)
+                               const struct link_job *job)
 {
-    return l->ops->submit (l, srcid, jobspec, urgency);
+    return l->ops->submit (l, srcid, job);
 }
 
 /* Give the remote job of 'srcid' a new urgency (a job submitted held is

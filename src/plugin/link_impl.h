@@ -46,9 +46,11 @@ struct cmd {
     int skip_events;         // FOLLOW
     int skip_output;         // FOLLOW
     int urgency;             // SUBMIT, RELEASE
+    bool hold;               // SUBMIT
     int signum;              // KILL
     double interval;         // KEEP
-    char *text;              // SUBMIT: jobspec, DROP: cancel reason (may be NULL)
+    char *text;              // DROP: cancel reason (may be NULL)
+    struct rjob_copy *copy;  // SUBMIT
 };
 
 struct tlink {
@@ -80,6 +82,8 @@ struct tlink {
     flux_watcher_t *prep_w;  // arms or stops idle_w before each wait
     flux_t *h;
     flux_future_t *f_owner;  // attr.get security.owner, before "up"
+    flux_future_t *f_hello;  // then job-manager.delegate.hello
+    bool accepts;            // the target's answer (accept.h)
     double backoff;
     bool stopping;
     bool want_connect;
@@ -122,6 +126,8 @@ flux_t *link_handle (struct tlink *l);
 void link_connection_error (struct tlink *l);
 void link_add_orphan (struct tlink *l, flux_jobid_t srcid, json_t *origin);
 struct rjob_list *link_jobs (struct tlink *l);
+/* The target said it accepts delegated jobs when the link connected. */
+bool link_accepts (struct tlink *l);
 
 #endif /* !DELEGATE_LINK_IMPL_H */
 

@@ -95,6 +95,11 @@ struct rjob_list *link_jobs (struct tlink *l)
     return &l->jobs;
 }
 
+bool link_accepts (struct tlink *l)
+{
+    return l->accepts;
+}
+
 /* ---- connection ---- */
 
 /* Drop the link's own futures on the remote handle (not the jobs').
@@ -102,7 +107,8 @@ struct rjob_list *link_jobs (struct tlink *l)
 static void stop_link_traffic (struct tlink *l)
 {
     flux_future_destroy (l->f_owner);
-    l->f_owner = NULL;
+    flux_future_destroy (l->f_hello);
+    l->f_owner = l->f_hello = NULL;
     metrics_stop (l->metrics);
     orphans_stop (l->orphans);
 }
@@ -146,17 +152,39 @@ static void connect_failed (struct tlink *l, const char *why)
     flux_watcher_start (l->backoff_w);
 }
 
-static void connected (struct tlink *l)
+static void connected (struct tlink *l, json_t *hello)
 {
     l->backoff = 0.;
     atomic_store (&l->up, true);
-    link_report (l, LINK_UP, 0, 0, NULL, NULL);
+    link_report (l, LINK_UP, 0, 0, hello, NULL);
     metrics_start (l->metrics, l->h, l->metrics_interval);
     orphans_start (l->orphans, l->h);
     rjob_list_up (&l->jobs, l->h);
     cmd_drain (l);
     if (!l->stopping)
         rjob_list_connected (&l->jobs, l);  // what each job needs now
+}
+
+static void connect_error (struct tlink *l, const char *text);
+
+/* Whether the target accepts delegated jobs (accept.h): a target
+ * without the plugin, or an older one, answers with an error.
+ */
+static void hello_cb (flux_future_t *f, void *arg)
+{
+    struct tlink *l = arg;
+    json_t *hello = NULL;
+    int accept = 0;
+
+    if (flux_rpc_get_unpack (f, "o", &hello) < 0
+        || json_unpack (hello, "{s?b}", "accept", &accept) < 0)
+        hello = NULL;
+    l->accepts = accept;
+    hello = hello ? json_incref (hello) : json_pack ("{s:b}", "accept", 0);
+    flux_future_destroy (f);
+    l->f_hello = NULL;
+    connected (l, hello);
+    json_decref (hello);
 }
 
 /* flux_job_submit(), in a flux-core built with flux-security, reads the
@@ -176,7 +204,13 @@ static void owner_cb (flux_future_t *f, void *arg)
         (void)flux_attr_set_cacheonly (l->h, "security.owner", owner);
     flux_future_destroy (f);
     l->f_owner = NULL;
-    connected (l);
+    if (!(l->f_hello = flux_rpc (l->h,
+                                 "job-manager.delegate.hello",
+                                 "{}",
+                                 FLUX_NODEID_ANY,
+                                 0))
+        || flux_future_then (l->f_hello, -1., hello_cb, l) < 0)
+        connect_error (l, strerror (errno));
 }
 
 static void connect_error (struct tlink *l, const char *text)
@@ -185,7 +219,8 @@ static void connect_error (struct tlink *l, const char *text)
 
     snprintf (why, sizeof (why), "cannot connect: %s", text);
     flux_future_destroy (l->f_owner);
-    l->f_owner = NULL;
+    flux_future_destroy (l->f_hello);
+    l->f_owner = l->f_hello = NULL;
     if (l->h)
         close_handle (l);
     connect_failed (l, why);
@@ -274,8 +309,8 @@ static void cmd_run (struct tlink *l, struct cmd *cmd)
                              NULL,
                              "out of memory");
             else {
-                rjob_set_submit (job, cmd->text, cmd->urgency);
-                cmd->text = NULL;
+                rjob_set_submit (job, cmd->copy, cmd->urgency, cmd->hold);
+                cmd->copy = NULL;
             }
             break;
         case CMD_RELEASE:

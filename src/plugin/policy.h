@@ -38,6 +38,10 @@ struct target_view {
     double match_time;  // seconds; < 0 if not known
     struct rsummary total;
     struct rsummary free;
+    /* Why this target cannot take the job at all (route.c treats it as
+     * tried), or NULL: e.g. it does not accept other users' jobs.
+     */
+    const char *refusal;
 };
 
 struct policy_input {

@@ -87,12 +87,14 @@ int request_check (const struct delegate_conf *dc,
 
     if (!json_is_string (value))
         return errfmt (errp, "the target must be a string");
-    if (userid != owner)
-        return errfmt (errp,
-                       "only the instance owner may delegate jobs:"
-                       " the job would run on the target as the instance owner");
     if (delegate_value_parse (json_string_value (value), &req, errp) < 0)
         return -1;
+    if (req.kind == DELEGATE_URI && userid != owner
+        && delegate_conf_find_uri (dc, req.text) < 0)
+        return errfmt (errp,
+                       "%.64s: not a configured target: a job of another user"
+                       " than the instance owner may go only to one",
+                       req.text);
     if (req.kind == DELEGATE_URI && only_configured
         && delegate_conf_find_uri (dc, req.text) < 0)
         return errfmt (errp,
@@ -103,6 +105,86 @@ int request_check (const struct delegate_conf *dc,
                        "unknown target label '%.48s' (configured labels: %.64s)",
                        req.text,
                        label_list (dc, labels, sizeof (labels)));
+    return 0;
+}
+
+/* An after* dependency names a job of this instance: signed into J, it
+ * would name another (or no) job on the target.
+ */
+static int check_travels (json_t *jobspec, const char **queuep, flux_error_t *errp)
+{
+    json_t *deps = NULL;
+    json_t *entry;
+    size_t i;
+
+    (void)json_unpack (jobspec,
+                       "{s:{s:{s?o s?s}}}",
+                       "attributes",
+                       "system",
+                       "dependencies",
+                       &deps,
+                       "queue",
+                       queuep);
+    json_array_foreach (deps, i, entry)
+    {
+        const char *scheme = "";
+        const char *value = "";
+        (void)json_unpack (entry, "{s?s s?s}", "scheme", &scheme, "value", &value);
+        if (!strncmp (scheme, "after", 5))
+            return errfmt (errp,
+                           "a job of another user than the instance owner travels"
+                           " as signed, and its dependency %.16s:%.32s names a job"
+                           " of this instance: submit it without that dependency",
+                           scheme,
+                           value);
+    }
+    return 0;
+}
+
+int request_check_other_user (const struct delegate_conf *dc,
+                              json_t *value,
+                              json_t *jobspec,
+                              request_refusal_f refusal,
+                              void *arg,
+                              flux_error_t *errp)
+{
+    struct delegate_request req;
+    const char *queue = NULL;
+    const char *why;
+    int i;
+
+    if (check_travels (jobspec, &queue, errp) < 0
+        || delegate_value_parse (json_string_value (value), &req, errp) < 0)
+        return -1;
+    if (req.kind == DELEGATE_POLICY) {
+        for (i = 0; i < dc->count; i++) {
+            if (req.policy == POLICY_ASSIGN && i != req.assign)
+                continue;
+            if (!(why = refusal (dc->targets[i].uri, queue, arg)))
+                return 0;
+        }
+        return errfmt (errp,
+                       "no target of %.32s takes jobs of other users than the"
+                       " instance owner%s%.32s%s: each must accept them"
+                       " ([delegate-accept] there) and be connected%s",
+                       req.text,
+                       queue ? " in queue " : "",
+                       queue ? queue : "",
+                       "",
+                       queue ? ", with that queue" : "");
+    }
+    i = req.kind == DELEGATE_LABEL ? delegate_conf_find_label (dc, req.text)
+                                   : delegate_conf_find_uri (dc, req.text);
+    if (i < 0)
+        return errfmt (errp, "%.64s: not a configured target", req.text);
+    if ((why = refusal (dc->targets[i].uri, queue, arg)))
+        return errfmt (errp,
+                       "%.64s %s%s%.32s: a job of another user than the instance"
+                       " owner cannot go there",
+                       req.text,
+                       why,
+                       queue ? " " : "",
+                       queue ? queue : "");
     return 0;
 }
 

@@ -41,7 +41,7 @@ static void rjob_destroy (struct rjob *job)
         if (job->remote_id)
             (void)idmap_remove (job->list->by_remote, job->remote_id, job);
         rjob_futures_destroy (job);
-        free (job->jobspec);
+        rjob_copy_destroy (job->copy);
         free (job->cancel_reason);
         free (job->reported);
         outcount_clear (&job->outcount);
@@ -98,16 +98,47 @@ struct rjob *rjob_lookup (struct rjob_list *list, flux_jobid_t srcid)
     return idmap_get (list->by_src, srcid);
 }
 
-void rjob_set_submit (struct rjob *job, char *jobspec, int urgency)
+struct rjob_copy *rjob_copy_create (const struct link_job *job)
 {
-    free (job->jobspec);
-    job->jobspec = jobspec;
+    struct rjob_copy *copy = calloc (1, sizeof (*copy));
+
+    if (!copy)
+        return NULL;
+    copy->userid = job->userid;
+    copy->hops = job->hops;
+    copy->origin = json_incref (job->origin);
+    if ((job->jobspec && !(copy->jobspec = strdup (job->jobspec)))
+        || (job->J && !(copy->J = strdup (job->J)))
+        || (job->key && !(copy->key = strdup (job->key)))) {
+        rjob_copy_destroy (copy);
+        return NULL;
+    }
+    return copy;
+}
+
+void rjob_copy_destroy (struct rjob_copy *copy)
+{
+    if (copy) {
+        free (copy->jobspec);
+        free (copy->J);
+        free (copy->key);
+        json_decref (copy->origin);
+        free (copy);
+    }
+}
+
+void rjob_set_submit (struct rjob *job, struct rjob_copy *copy, int urgency, bool hold)
+{
+    rjob_copy_destroy (job->copy);
+    job->copy = copy;
     job->urgency = urgency;
+    job->hold = hold;
 }
 
 void rjob_set_urgency (struct rjob *job, int urgency)
 {
     job->urgency = urgency;
+    job->hold = false;
     job->released = false;
     flux_future_destroy (job->f_release);  // the answer to an older one
     job->f_release = NULL;
@@ -185,15 +216,26 @@ static void release_cb (flux_future_t *f, void *arg)
                         LINK_LOST,
                         "cannot release the remote job: ",
                         future_strerror (f, errno));
-    else
+    else {
         job->released = true;
+        job->sent_urgency = job->urgency;
+    }
     flux_future_destroy (f);
     job->f_release = NULL;
 }
 
+static void acknowledge (struct rjob *job, struct tlink *l);
+
+/* Once released: a copy made by an accept request is acknowledged, and
+ * any copy gets the urgency asked for if it has another.
+ */
 static void release (struct rjob *job, struct tlink *l)
 {
-    if (job->urgency == FLUX_JOB_URGENCY_HOLD) {
+    if (job->hold)
+        return;
+    if (job->via_accept && !job->acked)
+        acknowledge (job, l);
+    if (job->urgency == job->sent_urgency) {
         job->released = true;
         return;
     }
@@ -211,7 +253,7 @@ static void release (struct rjob *job, struct tlink *l)
  */
 static void lost_submission (struct rjob *job, struct tlink *l)
 {
-    json_t *jobspec = json_loads (job->jobspec, 0, NULL);
+    json_t *jobspec = json_loads (job->copy->jobspec, 0, NULL);
     json_t *origin = NULL;
 
     (void)json_unpack (jobspec,
@@ -242,8 +284,8 @@ static void submit_cb (flux_future_t *f, void *arg)
     }
     flux_future_destroy (f);
     job->f_submit = NULL;
-    free (job->jobspec);
-    job->jobspec = NULL;
+    rjob_copy_destroy (job->copy);
+    job->copy = NULL;
     if (rjob_set_remote (job, id) < 0 && !job->dropped) {
         /* it could not be followed: it goes */
         report_failure (job, l, LINK_SUBMIT_FAILED, "", "out of memory");
@@ -264,10 +306,74 @@ static void submit_cb (flux_future_t *f, void *arg)
     rjob_follow (job, l);
 }
 
+/* The accepting side holds the copy until it knows the source has its
+ * id: this one-way message (accept.h).
+ */
+static void acknowledge (struct rjob *job, struct tlink *l)
+{
+    flux_future_t *f = flux_rpc_pack (link_handle (l),
+                                      "job-manager.delegate.ack",
+                                      FLUX_NODEID_ANY,
+                                      FLUX_RPC_NORESPONSE,
+                                      "{s:I}",
+                                      "id",
+                                      job->remote_id);
+    if (!f)
+        link_connection_error (l);
+    flux_future_destroy (f);
+    job->acked = true;
+}
+
+static flux_future_t *accept_request (struct rjob *job, struct tlink *l)
+{
+    struct rjob_copy *c = job->copy;
+    json_t *jobspec = NULL;
+    flux_future_t *f;
+
+    if (c->jobspec && !(jobspec = json_loads (c->jobspec, 0, NULL)))
+        return NULL;
+    f = flux_rpc_pack (link_handle (l),
+                       "job-manager.delegate.accept",
+                       FLUX_NODEID_ANY,
+                       0,
+                       "{s:s s:O s:i s:i s:I s:s* s:O*}",
+                       "key",
+                       c->key ? c->key : "",
+                       "origin",
+                       c->origin,
+                       "hops",
+                       c->hops,
+                       "urgency",
+                       job->urgency,
+                       "userid",
+                       (json_int_t)c->userid,
+                       "J",
+                       jobspec ? NULL : c->J,
+                       "jobspec",
+                       jobspec);
+    json_decref (jobspec);
+    return f;
+}
+
 static void submit (struct rjob *job, struct tlink *l)
 {
-    if (!(job->f_submit =
-              flux_job_submit (link_handle (l), job->jobspec, FLUX_JOB_URGENCY_HOLD, 0))
+    job->via_accept = link_accepts (l);
+    job->sent_urgency = job->via_accept ? job->urgency : FLUX_JOB_URGENCY_HOLD;
+    if (!job->via_accept && !job->copy->jobspec) {
+        report_failure (job,
+                        l,
+                        LINK_SUBMIT_FAILED,
+                        "",
+                        "the target does not accept other users' jobs"
+                        " (no [delegate-accept] there)");
+        rjob_destroy (job);
+        return;
+    }
+    if (!(job->f_submit = job->via_accept ? accept_request (job, l)
+                                          : flux_job_submit (link_handle (l),
+                                                             job->copy->jobspec,
+                                                             FLUX_JOB_URGENCY_HOLD,
+                                                             0))
         || flux_future_aux_set (job->f_submit, "link", l, NULL) < 0
         || flux_future_then (job->f_submit, -1., submit_cb, job) < 0) {
         flux_future_destroy (job->f_submit);
@@ -283,7 +389,7 @@ void rjob_start (struct rjob *job, struct tlink *l)
             send_cancel (job, l);
         else if (!job->f_submit && !job->f_cancel)
             rjob_destroy (job);
-    } else if (job->jobspec && !job->f_submit)
+    } else if (job->copy && !job->f_submit)
         submit (job, l);
     else if (job->remote_id) {
         if (!job->released && !job->f_release)
@@ -331,7 +437,9 @@ void rjob_list_disconnected (struct rjob_list *list, struct tlink *l)
         bool unanswered = (job->f_submit != NULL);
         rjob_futures_destroy (job);
         job->journaled = false;
-        if (unanswered) {
+        if (unanswered && job->via_accept)
+            ;  // sent again on reconnect, with the same key
+        else if (unanswered) {
             lost_submission (job, l);
             if (!job->dropped)
                 report_failure (job,

@@ -5,8 +5,10 @@
  * Internal to the link (link_impl.h): every function here runs on the
  * link thread.  An rjob goes:
  *
- *   SUBMIT:  jobspec kept ──start──> submit RPC, urgency 0 ──id──> FOLLOW
- *                                        └──error──> SUBMIT_FAILED, freed
+ *   SUBMIT:  copy kept ──start──> submit RPC, urgency 0 ──id──> FOLLOW
+ *                 │                     └──error──> SUBMIT_FAILED, freed
+ *                 └─ the target accepts (accept.h): accept RPC with the
+ *                    urgency ──id──> ack sent, FOLLOW
  *   FOLLOW:  urgency set to the job's (the release); its events from
  *            the target's journal or its eventlog (rjob_follow.c);
  *            "alloc" ──> R; "start" ──> output eventlog watch;
@@ -14,8 +16,10 @@
  *   DROPPED: no more reports; with a reason, the remote job is cancelled
  *            as soon as its id is known and the link is up, then freed.
  *
- * On disconnect all RPCs are dropped; a submission that was sent but not
- * answered is reported failed and handed to the orphan hunt (orphan.h);
+ * On disconnect all RPCs are dropped; an accept request not answered is
+ * sent again on reconnect (its key makes it the same copy); another
+ * submission that was sent but not answered is reported failed and
+ * handed to the orphan hunt (orphan.h);
  * followed jobs are watched again (and released, if that was not
  * confirmed) on reconnect, skipping the events already reported.
  */
@@ -32,6 +36,19 @@
 
 struct rjob;
 struct tlink;
+
+/* What a submission sends: a copy of the struct link_job given. */
+struct rjob_copy {
+    char *jobspec;  // or
+    char *J;
+    uint32_t userid;
+    char *key;
+    int hops;
+    json_t *origin;
+};
+
+struct rjob_copy *rjob_copy_create (const struct link_job *job);
+void rjob_copy_destroy (struct rjob_copy *copy);
 
 struct rjob_list {
     struct rjob *head;
@@ -65,9 +82,9 @@ struct rjob *rjob_create (struct rjob_list *list,
                           flux_jobid_t remote_id);
 struct rjob *rjob_lookup (struct rjob_list *list, flux_jobid_t srcid);
 
-/* Take ownership of 'jobspec' (malloc'd string).
+/* Take ownership of 'copy'.
  */
-void rjob_set_submit (struct rjob *job, char *jobspec, int urgency);
+void rjob_set_submit (struct rjob *job, struct rjob_copy *copy, int urgency, bool hold);
 void rjob_set_skip (struct rjob *job, int events, int output);
 /* The remote job is to get 'urgency' (sent by rjob_start()).
  */

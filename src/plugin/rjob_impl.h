@@ -47,8 +47,13 @@ struct rjob {
     flux_jobid_t srcid;
     flux_jobid_t remote_id;
 
-    char *jobspec;  // to submit; NULL once answered
-    int urgency;    // the remote job is submitted held, then given this
+    struct rjob_copy *copy;  // to submit; NULL once answered
+    int urgency;             // the remote job's, once released
+    int sent_urgency;        // what it has now: held (0), or the urgency
+                             //   an accept request gave it
+    bool hold;               // not released yet (link_release)
+    bool via_accept;         // the copy was sent by an accept request
+    bool acked;              // and its ack was sent
 
     flux_future_t *f_submit;
     flux_future_t *f_release;

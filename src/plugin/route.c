@@ -37,13 +37,18 @@ bool route_can_failover (struct route *r)
     return r->req.kind == DELEGATE_POLICY;
 }
 
-void route_failed (struct route *r, const char *why)
+static void failed_at (struct route *r, int i, const char *why)
 {
-    if (!r->snapshot || r->current < 0
+    if (!r->snapshot || i < 0
         || (!r->why && !(r->why = calloc (r->snapshot->count + 1, sizeof (char *)))))
         return;  // out of memory: listed as "failed"
-    if (!r->why[r->current])
-        r->why[r->current] = strdup (why);
+    if (!r->why[i])
+        r->why[i] = strdup (why);
+}
+
+void route_failed (struct route *r, const char *why)
+{
+    failed_at (r, r->current, why);
 }
 
 static int set_str (char **dst, const char *src)
@@ -145,13 +150,21 @@ static enum route_result choose_by_policy (struct route *r,
         .rr_next = rr_next,
     };
     flux_error_t error;
+    bool refused = false;
     int i;
 
+    for (int k = 0; k < in.count; k++) {
+        if (views[k].refusal && !r->tried[k]) {  // as if tried: never chosen
+            r->tried[k] = true;
+            failed_at (r, k, views[k].refusal);
+            refused = true;
+        }
+    }
     if (job_shape_from_jobspec (jobspec, &shape, &error) < 0)
         i = -1;
     else
         i = policy_choose (&in, &error);
-    if (i == POLICY_EXHAUSTED && r->attempt > 0)
+    if (i == POLICY_EXHAUSTED && (r->attempt > 0 || refused))
         list_failures (r, err, size);
     else if (i < 0)
         snprintf (err, size, "%s", error.text);
@@ -178,6 +191,10 @@ enum route_result route_choose (struct route *r,
     if (r->req.kind != DELEGATE_POLICY) {
         if (!r->uri) {
             snprintf (err, size, "%s: no target", r->value);
+            return ROUTE_NONE;
+        }
+        if (views[0].refusal) {
+            snprintf (err, size, "%s: %s", r->value, views[0].refusal);
             return ROUTE_NONE;
         }
         if (views[0].full) {

@@ -22,6 +22,7 @@ struct target {
     double last_heard;  // when it last connected or answered a poll
     int in_flight;
     void *user;
+    json_t *hello;  // its answer to the last connect (link.h), or NULL
 };
 
 struct targets {
@@ -94,6 +95,10 @@ static void report_cb (struct link *l, const struct link_report *rep, void *arg)
         case LINK_UP:
         case LINK_DOWN:
             tg->last_heard = now (t);
+            if (rep->type == LINK_UP && rep->obj) {
+                json_decref (tg->hello);
+                tg->hello = json_incref (rep->obj);
+            }
             if (rep->type == LINK_DOWN)
                 tg->view.have_metrics = false;
             t->ops->link_state (tg, rep->type == LINK_UP, rep->text, t->arg);
@@ -210,6 +215,46 @@ void targets_view (struct targets *t, const char *uri, struct target_view *view)
     }
 }
 
+/* -1: not known (never connected), 0: no, 1: yes */
+static int accepts (struct target *tg)
+{
+    int accept = 0;
+
+    if (!tg || !tg->hello)
+        return -1;
+    (void)json_unpack (tg->hello, "{s?b}", "accept", &accept);
+    return accept;
+}
+
+const char *targets_refusal (struct targets *t,
+                             const char *uri,
+                             bool other_user,
+                             const char *queue)
+{
+    struct target *tg = targets_find (t, uri);
+    json_t *queues = NULL;
+    size_t i;
+    json_t *q;
+
+    if (!other_user)
+        return NULL;
+    switch (accepts (tg)) {
+        case -1:
+            return "not known to accept other users' jobs (not connected yet)";
+        case 0:
+            return "does not accept other users' jobs (no [delegate-accept] there)";
+    }
+    if (!queue)
+        return NULL;
+    (void)json_unpack (tg->hello, "{s?o}", "queues", &queues);
+    json_array_foreach (queues, i, q)
+    {
+        if (!strcmp (json_string_value (q), queue))
+            return NULL;
+    }
+    return "has no such queue";
+}
+
 unsigned int *targets_rr_next (struct targets *t)
 {
     return &t->rr_next;
@@ -222,13 +267,17 @@ static json_t *target_query (struct targets *t, struct target *tg)
 
     rsummary_totals (&v->total, &tn, &tc, &tgpu);
     rsummary_totals (&v->free, &fn, &fc, &fgpu);
-    return json_pack ("{s:s? s:s s:s s:i s:b s:i s:i s:{s:i s:i s:i} s:{s:i s:i s:i}}",
+    int accept = accepts (tg);
+
+    return json_pack ("{s:s? s:s s:s s:o s:i s:b s:i s:i s:{s:i s:i s:i} s:{s:i s:i s:i}}",
                       "label",
                       label_of (t, link_uri (tg->link)),
                       "uri",
                       link_uri (tg->link),
                       "state",
                       target_up (tg) ? "up" : "down",
+                      "accept",
+                      accept < 0 ? json_null () : json_boolean (accept),
                       "jobs",
                       tg->in_flight,
                       "metrics",
@@ -298,6 +347,7 @@ void targets_destroy (struct targets *t)
             struct target *tg = t->list;
             t->list = tg->next;
             link_destroy (tg->link);
+            json_decref (tg->hello);
             free (tg);
         }
         delegate_conf_destroy (t->conf);

@@ -101,11 +101,22 @@ int target_in_flight (struct target *tg);
  */
 bool targets_full (struct targets *t, struct target *tg);
 
+/* Why the target at 'uri' cannot take a job (of another user than this
+ * instance's owner if 'other_user'; in 'queue' if not NULL), or NULL if
+ * it can.  Another user's job needs a target that said it accepts them
+ * when it last connected (accept.h), and has the queue.
+ */
+const char *targets_refusal (struct targets *t,
+                             const char *uri,
+                             bool other_user,
+                             const char *queue);
+
 /* State of the round_robin policy.
  */
 unsigned int *targets_rr_next (struct targets *t);
 
-/* Return an array with one object per target: label, uri, state, jobs,
+/* Return an array with one object per target: label, uri, state,
+ * accept (true, false, or null: not known), jobs,
  * pending, running, and free and total nodes, cores, gpus.
  */
 json_t *targets_query (struct targets *t);

@@ -442,9 +442,17 @@ static int l_keep (struct link *l, double interval)
     return 0;
 }
 
-static int l_submit (struct link *l, flux_jobid_t srcid, const char *js, int urgency)
+static int l_submit (struct link *l, flux_jobid_t srcid, const struct link_job *job)
 {
-    record (fake_link (l)->cmds, "submit %ju %d", (uintmax_t)srcid, urgency);
+    record (fake_link (l)->cmds,
+            "submit %ju %d",
+            (uintmax_t)srcid,
+            job->hold ? FLUX_JOB_URGENCY_HOLD : job->urgency);
+    record (fake_link (l)->cmds,
+            "copy %s %s hops=%d",
+            job->J ? "J" : "jobspec",
+            job->key,
+            job->hops);
     return 0;
 }
 

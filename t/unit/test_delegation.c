@@ -23,6 +23,7 @@
 #define B "local:///tmp/b"
 #define C "local:///tmp/c"
 #define TIMEOUT 5.
+#define OWNER 1000  // the instance owner: the jobs of these tests are its
 
 static const char *jobspec =
     "{\"version\":1,\"resources\":[{\"type\":\"slot\",\"count\":1,"
@@ -66,8 +67,10 @@ static void world_init (struct world *w, const char *conf)
     fake_host_init (&w->fh);
     w->host.ops = &fake_host_ops;
     w->host.h = &w->fh;
-    w->origin = load ("{\"uri\":\"local:///src\",\"host\":\"src\"}");
+    w->origin = load ("{\"uri\":\"local:///src\",\"host\":\"src\","
+                      "\"instance\":\"I\"}");
     p.origin = w->origin;
+    p.owner = OWNER;
     p.targets.open_arg = &w->fh;
     p.targets.now_arg = &w->fh;
     if (!(w->env = delegation_env_create (&w->host, &p))) {

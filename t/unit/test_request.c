@@ -80,9 +80,8 @@ static void test_check (void)
     v = json_string ("b");
     ok (request_check (dc, v, 5, 5, false, &error) == 0,
         "a configured label: accepted");
-    ok (request_check (dc, v, 6, 5, false, &error) < 0
-            && strstr (error.text, "only the instance owner may delegate"),
-        "another user than the owner: refused");
+    ok (request_check (dc, v, 6, 5, false, &error) == 0,
+        "another user than the owner, a configured label: accepted");
     json_decref (v);
     v = json_string ("c");
     ok (request_check (dc, v, 5, 5, false, &error) < 0
@@ -114,10 +113,87 @@ static void test_check (void)
     json_decref (conf);
 }
 
+/* Targets a and b are configured; "a" accepts other users' jobs, with
+ * queue "batch"; "b" does not.
+ */
+static const char *fake_refusal (const char *uri, const char *queue, void *arg)
+{
+    (*(int *)arg)++;
+    if (strcmp (uri, "local:///a") != 0)
+        return "does not accept other users' jobs";
+    if (queue && strcmp (queue, "batch") != 0)
+        return "has no such queue";
+    return NULL;
+}
+
+static int other (struct delegate_conf *dc,
+                  const char *value,
+                  const char *system,
+                  flux_error_t *error)
+{
+    char text[512];
+    json_t *v = json_string (value);
+    json_t *jobspec;
+    int calls = 0;
+    int rc;
+
+    snprintf (text, sizeof (text), "{\"attributes\":{\"system\":%s}}", system);
+    jobspec = load (text);
+    rc = request_check_other_user (dc, v, jobspec, fake_refusal, &calls, error);
+    json_decref (jobspec);
+    json_decref (v);
+    return rc < 0 ? rc : calls;
+}
+
+static void test_other_user (void)
+{
+    json_t *conf = load ("{\"delegate\":[{\"uri\":\"local:///a\",\"label\":\"a\"},"
+                         "{\"uri\":\"local:///b\",\"label\":\"b\"}]}");
+    struct delegate_conf *dc = delegate_conf_parse (conf, NULL);
+    json_t *v = json_string ("local:///elsewhere");
+    flux_error_t error;
+
+    ok (request_check (dc, v, 6, 5, false, &error) < 0
+            && strstr (error.text, "local:///elsewhere: not a configured target: a job of"
+                                   " another user than the instance owner may go only to one"),
+        "another user, a URI not configured: refused, saying why");
+    ok (request_check (dc, v, 5, 5, false, &error) == 0,
+        "the owner, the same URI: accepted");
+    json_decref (v);
+    ok (other (dc, "a", "{}", &error) == 1, "an accepting target by label: taken");
+    ok (other (dc, "local:///a", "{}", &error) == 1, "and by URI");
+    ok (other (dc, "b", "{}", &error) < 0
+            && strstr (error.text, "b does not accept other users' jobs: a job of another"
+                                   " user than the instance owner cannot go there"),
+        "a target that does not accept: refused, saying why");
+    ok (other (dc, "a", "{\"queue\":\"batch\"}", &error) == 1,
+        "a queue the target has: taken");
+    ok (other (dc, "a", "{\"queue\":\"debug\"}", &error) < 0
+            && strstr (error.text, "a has no such queue debug"),
+        "a queue the target lacks: refused, naming it");
+    ok (other (dc, "a", "{\"dependencies\":[{\"scheme\":\"afterok\",\"value\":\"f1\"}]}", &error)
+                < 0
+            && strstr (error.text, "its dependency afterok:f1 names a job of this instance"),
+        "an afterok dependency: refused, naming it");
+    ok (other (dc, "a", "{\"dependencies\":[{\"scheme\":\"begin-time\",\"value\":\"1\"}]}", &error)
+            == 1,
+        "a begin-time dependency travels");
+    ok (other (dc, "round_robin", "{}", &error) >= 1, "a policy with an accepting target: taken");
+    ok (other (dc, "assign:1", "{}", &error) < 0
+            && strstr (error.text, "no target of assign:1 takes jobs of other users"),
+        "a policy whose only target does not accept: refused");
+    ok (other (dc, "round_robin", "{\"queue\":\"debug\"}", &error) < 0
+            && strstr (error.text, "in queue debug"),
+        "a policy with no target with the queue: refused, naming it");
+    delegate_conf_destroy (dc);
+    json_decref (conf);
+}
+
 int main (int argc, char **argv)
 {
     test_find ();
     test_check ();
+    test_other_user ();
     return done_testing ();
 }
 

@@ -1,0 +1,560 @@
+/* SPDX-License-Identifier: LGPL-3.0 */
+
+/* accept.c - the accepting side (accept.h): the services, the copies in
+ * flight, their hold in PRIORITY until acknowledged
+ *
+ * (the services, the priority hold and the settings are accept_service.c)
+ *
+ * Per accept request:
+ *
+ *   request ── checks (owner, [delegate-accept], origin, hops) ──> refused
+ *      │ key of a submission in flight: answered with it
+ *      │ key of a copy not acknowledged yet: answered with its id
+ *      v
+ *   SUBMITTING (struct submission) ── ingest refuses ──> refused
+ *      │ job.create of the copy: an arrival (struct arrival, job aux)
+ *      │ with its event; held in PRIORITY (or by "delegate-ack")
+ *      v
+ *   ANSWERED ── ack ─────────> ACKED (priority given / dependency gone)
+ *            ── ack-timeout ─> the copy is cancelled
+ */
+
+#if HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "accept_impl.h"
+#include "errfmt.h"
+#include "history.h"
+#include "jobspec.h"
+#include "request.h"
+
+
+/* ---- small helpers ---- */
+
+int msgs_append (const flux_msg_t ***v, int *n, const flux_msg_t *msg)
+{
+    const flux_msg_t **nv = realloc (*v, (*n + 1) * sizeof (*nv));
+    if (!nv)
+        return -1;
+    nv[(*n)++] = flux_msg_incref (msg);
+    *v = nv;
+    return 0;
+}
+
+static uint64_t key_hash (const char *key)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (const unsigned char *s = (const unsigned char *)key; *s; s++)
+        h = (h ^ *s) * 1099511628211ULL;
+    return h ? h : 1;
+}
+
+struct arrival *key_find (struct accept *a, const char *key)
+{
+    struct arrival *arr = idmap_get (a->by_key, key_hash (key));
+    while (arr && strcmp (arr->key, key) != 0)
+        arr = arr->key_next;
+    return arr;
+}
+
+static void key_map (struct arrival *arr)
+{
+    uint64_t h = key_hash (arr->key);
+
+    arr->key_next = idmap_get (arr->a->by_key, h);
+    if (idmap_put (arr->a->by_key, h, arr) == 0)
+        arr->mapped = true;
+}
+
+static void key_unmap (struct arrival *arr)
+{
+    uint64_t h;
+    struct arrival *head;
+
+    if (!arr->mapped)
+        return;
+    h = key_hash (arr->key);
+    head = idmap_get (arr->a->by_key, h);
+    if (head == arr) {
+        if (arr->key_next)
+            (void)idmap_put (arr->a->by_key, h, arr->key_next);
+        else
+            (void)idmap_remove (arr->a->by_key, h, arr);
+    } else {
+        while (head && head->key_next != arr)
+            head = head->key_next;
+        if (head)
+            head->key_next = arr->key_next;
+    }
+    arr->mapped = false;
+}
+
+/* ---- arrivals: the copies made here ---- */
+
+void arrival_done (struct arrival *arr)
+{
+    if (!arr->acked) {
+        arr->acked = true;
+        arr->a->unacked--;
+    }
+    key_unmap (arr);
+    flux_watcher_destroy (arr->ack_timer);
+    arr->ack_timer = NULL;
+}
+
+static void submission_forget_candidate (struct submission *s, flux_jobid_t id)
+{
+    for (int i = 0; i < s->ncand; i++) {
+        if (s->cand[i] == id) {
+            s->cand[i] = s->cand[--s->ncand];
+            return;
+        }
+    }
+}
+
+static void arrival_destroy (struct arrival *arr)
+{
+    if (arr) {
+        arrival_done (arr);
+        if (arr->sub)
+            submission_forget_candidate (arr->sub, arr->id);
+        free (arr->key);
+        free (arr);
+    }
+}
+
+static void ack_timeout_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
+{
+    struct arrival *arr = arg;
+    struct accept *a = arr->a;
+
+    arrival_done (arr);
+    if (flux_jobtap_raise_exception (a->p,
+                                     arr->id,
+                                     "cancel",
+                                     0,
+                                     "delegate: the source did not acknowledge"
+                                     " this copy within %gs (ack-timeout)",
+                                     a->conf.ack_timeout)
+        < 0)
+        flux_log_error (a->h, "delegate: cannot cancel copy %ju", (uintmax_t)arr->id);
+}
+
+static void arrival_await_ack (struct arrival *arr)
+{
+    flux_reactor_t *r = flux_get_reactor (arr->a->h);
+
+    if (arr->acked || arr->ack_timer)
+        return;
+    if ((arr->ack_timer = flux_timer_watcher_create (r,
+                                                     arr->a->conf.ack_timeout,
+                                                     0.,
+                                                     ack_timeout_cb,
+                                                     arr)))
+        flux_watcher_start (arr->ack_timer);
+    else
+        flux_log_error (arr->a->h, "delegate: no ack timer for copy %ju", (uintmax_t)arr->id);
+}
+
+static struct arrival *arrival_create (struct accept *a,
+                                       flux_jobid_t id,
+                                       const char *key,
+                                       int hops)
+{
+    struct arrival *arr = calloc (1, sizeof (*arr));
+
+    if (!arr || (key && !(arr->key = strdup (key))))
+        goto error;
+    arr->a = a;
+    arr->id = id;
+    arr->hops = hops;
+    arr->onward = hops < a->conf.hop_limit;
+    a->unacked++;
+    if (flux_jobtap_job_aux_set (a->p, id, ARRIVAL_AUX, arr, (flux_free_f)arrival_destroy)
+        < 0) {
+        a->unacked--;
+        goto error;
+    }
+    return arr;
+error:
+    if (arr)
+        free (arr->key);
+    free (arr);
+    return NULL;
+}
+
+struct arrival *arrival_get (struct accept *a, flux_jobid_t id)
+{
+    return flux_jobtap_job_aux_get (a->p, id, ARRIVAL_AUX);
+}
+
+bool accept_holds_dependency (struct accept *a, flux_jobid_t id)
+{
+    struct arrival *arr = arrival_get (a, id);
+    return arr && arr->onward && !arr->acked;
+}
+
+/* ---- submissions in flight ---- */
+
+void submission_destroy (struct submission *s, int errnum, const char *text)
+{
+    struct accept *a = s->a;
+
+    for (struct submission **pp = &a->submitting; *pp; pp = &(*pp)->next) {
+        if (*pp == s) {
+            *pp = s->next;
+            break;
+        }
+    }
+    for (int i = 0; i < s->ncand; i++) {
+        struct arrival *arr = arrival_get (a, s->cand[i]);
+        if (arr)
+            arr->sub = NULL;
+    }
+    for (int i = 0; i < s->nmsgs; i++) {
+        if (errnum && flux_respond_error (a->h, s->msgs[i], errnum, text) < 0)
+            flux_log_error (a->h, "delegate: respond to accept");
+        flux_msg_decref (s->msgs[i]);
+    }
+    free (s->msgs);
+    free (s->cand);
+    flux_future_destroy (s->f);
+    json_decref (s->origin);
+    json_decref (s->shape);
+    free (s->key);
+    free (s);
+}
+
+/* A job the copy was taken for, that the answer did not name. */
+static void not_the_copy (struct accept *a, flux_jobid_t id, const char *key)
+{
+    struct arrival *arr = arrival_get (a, id);
+
+    if (arr)
+        arrival_done (arr);
+    (void)flux_jobtap_raise_exception (a->p,
+                                       id,
+                                       "DelegationFailure",
+                                       0,
+                                       "delegate: this job could not be told apart"
+                                       " from copy %s delegated here at the same"
+                                       " time; submit it again",
+                                       key);
+}
+
+static void submit_cb (flux_future_t *f, void *arg)
+{
+    struct submission *s = arg;
+    struct accept *a = s->a;
+    flux_jobid_t id;
+    struct arrival *arr = NULL;
+    char text[256];
+
+    if (flux_job_submit_get_id (f, &id) < 0) {
+        const char *why = flux_future_error_string (f);
+        int errnum = errno;
+        snprintf (text, sizeof (text), "%s", why ? why : strerror (errnum));
+        for (int i = s->ncand - 1; i >= 0; i--)
+            not_the_copy (a, s->cand[i], s->key);
+        submission_destroy (s, errnum, text);
+        return;
+    }
+    for (int i = s->ncand - 1; i >= 0; i--) {
+        if (s->cand[i] == id)
+            arr = arrival_get (a, id);
+        else
+            not_the_copy (a, s->cand[i], s->key);
+    }
+    if (!arr) {
+        /* the copy was not recognised: it must not run as an ordinary job */
+        (void)flux_jobtap_raise_exception (a->p,
+                                           id,
+                                           "DelegationFailure",
+                                           0,
+                                           "delegate: copy %s was not recognised"
+                                           " as one when it was made here",
+                                           s->key);
+        submission_destroy (s, EPROTO, "the copy was not recognised as one on the target");
+        return;
+    }
+    arr->sub = NULL;
+    if (!arr->acked) {
+        key_map (arr);
+        arrival_await_ack (arr);
+    }
+    for (int i = 0; i < s->nmsgs; i++)
+        if (flux_respond_pack (a->h, s->msgs[i], "{s:I}", "id", id) < 0)
+            flux_log_error (a->h, "delegate: respond to accept");
+    submission_destroy (s, 0, NULL);
+}
+
+/* What identifies a J copy at job.create: its tasks, resources, cwd. */
+static json_t *shape_of (json_t *jobspec)
+{
+    json_t *cwd = NULL;
+
+    (void)json_unpack (jobspec, "{s:{s:{s:o}}}", "attributes", "system", "cwd", &cwd);
+    return json_pack ("{s:O? s:O? s:O?}",
+                      "tasks",
+                      json_object_get (jobspec, "tasks"),
+                      "resources",
+                      json_object_get (jobspec, "resources"),
+                      "cwd",
+                      cwd);
+}
+
+static flux_future_t *submit_J (struct accept *a, const char *J, uint32_t userid, int urgency)
+{
+    flux_msg_t *msg;
+    flux_future_t *f = NULL;
+    struct flux_msg_cred cred = {.userid = userid, .rolemask = FLUX_ROLE_USER};
+
+    if ((msg = flux_request_encode ("job-ingest.submit", NULL))
+        && flux_msg_pack (msg, "{s:s s:i s:i}", "J", J, "urgency", urgency, "flags", 0)
+               == 0
+        && flux_msg_set_cred (msg, cred) == 0)
+        f = flux_rpc_message (a->h, msg, FLUX_NODEID_ANY, 0);
+    flux_msg_decref (msg);
+    return f;
+}
+
+static flux_future_t *submit_jobspec (struct accept *a,
+                                      json_t *jobspec,
+                                      const char *key,
+                                      int hops,
+                                      int urgency)
+{
+    json_t *copy = json_deep_copy (jobspec);
+    json_t *origin = NULL;
+    flux_future_t *f = NULL;
+    char *s = NULL;
+
+    (void)json_unpack (copy,
+                       "{s:{s:{s:o}}}",
+                       "attributes",
+                       "system",
+                       "delegate_origin",
+                       &origin);
+    if (json_is_object (origin)
+        && json_object_set_new (origin, "key", json_string (key)) == 0
+        && json_object_set_new (origin, "hops", json_integer (hops)) == 0
+        && (s = json_dumps (copy, JSON_COMPACT)))
+        f = flux_job_submit (a->h, s, urgency, 0);
+    else
+        errno = EPROTO;
+    free (s);
+    json_decref (copy);
+    return f;
+}
+
+int submission_start (struct accept *a,
+                             const flux_msg_t *msg,
+                             const char *key,
+                             uint32_t userid,
+                             int hops,
+                             int urgency,
+                             json_t *origin,
+                             const char *J,
+                             json_t *jobspec,
+                             flux_error_t *errp)
+{
+    struct submission *s = calloc (1, sizeof (*s));
+    json_t *signed_jobspec = NULL;
+
+    if (!s || !(s->key = strdup (key)) || msgs_append (&s->msgs, &s->nmsgs, msg) < 0)
+        goto nomem;
+    s->a = a;
+    s->userid = jobspec ? a->owner : userid;
+    s->hops = hops;
+    s->origin = json_incref (origin);
+    if (J) {
+        if (!(signed_jobspec = delegate_J_jobspec (J, errp)))
+            goto error;
+        if (!(s->shape = shape_of (signed_jobspec)))
+            goto nomem;
+        s->f = submit_J (a, J, userid, urgency);
+    } else
+        s->f = submit_jobspec (a, jobspec, key, hops, urgency);
+    if (!s->f || flux_future_then (s->f, -1., submit_cb, s) < 0) {
+        errfmt (errp, "cannot submit the copy: %s", strerror (errno));
+        goto error;
+    }
+    json_decref (signed_jobspec);
+    s->next = a->submitting;
+    a->submitting = s;
+    return 0;
+nomem:
+    errfmt (errp, "out of memory");
+error:
+    json_decref (signed_jobspec);
+    if (s) {
+        s->a = a;
+        for (int i = 0; i < s->nmsgs; i++)  // not answered here: the caller does
+            flux_msg_decref (s->msgs[i]);
+        s->nmsgs = 0;
+        submission_destroy (s, 0, NULL);
+    }
+    return -1;
+}
+
+struct submission *submission_find (struct accept *a, const char *key)
+{
+    for (struct submission *s = a->submitting; s; s = s->next)
+        if (!strcmp (s->key, key))
+            return s;
+    return NULL;
+}
+
+/* ---- job.create: is it a copy? ---- */
+
+static bool takes_as_copy (struct submission *s, uint32_t userid, json_t *jobspec, bool J)
+{
+    bool match;
+    json_t *shape;
+
+    if (s->userid != userid || (s->shape != NULL) != J)
+        return false;
+    if (!J) {
+        const char *key = NULL;
+        (void)json_unpack (jobspec,
+                           "{s:{s:{s:{s:s}}}}",
+                           "attributes",
+                           "system",
+                           "delegate_origin",
+                           "key",
+                           &key);
+        return s->ncand == 0 && key && !strcmp (key, s->key);
+    }
+    shape = shape_of (jobspec);
+    match = shape && json_equal (shape, s->shape);
+    json_decref (shape);
+    return match;
+}
+
+static enum arrival_kind take_new (struct accept *a,
+                                   flux_jobid_t id,
+                                   uint32_t userid,
+                                   json_t *jobspec,
+                                   int *hopsp)
+{
+    json_t *value = NULL;
+    bool J = request_find (jobspec, &value, NULL) > 0;
+    flux_jobid_t *cand;
+    struct submission *s;
+    struct arrival *arr;
+
+    for (s = a->submitting; s; s = s->next)
+        if (takes_as_copy (s, userid, jobspec, J))
+            break;
+    if (!s || !(cand = realloc (s->cand, (s->ncand + 1) * sizeof (*cand)))
+        || !(arr = arrival_create (a, id, s->key, s->hops)))
+        return ARRIVAL_NONE;
+    s->cand = cand;
+    s->cand[s->ncand++] = id;
+    arr->sub = s;
+    if (flux_jobtap_event_post_pack (a->p,
+                                     id,
+                                     arr->onward ? "delegate::accept-onward"
+                                                 : "delegate::accept",
+                                     "{s:s s:O s:i}",
+                                     "key",
+                                     s->key,
+                                     "origin",
+                                     s->origin,
+                                     "hops",
+                                     s->hops)
+        < 0)
+        flux_log_error (a->h, "delegate: cannot record copy %s", s->key);
+    *hopsp = arr->hops;
+    return arr->onward ? ARRIVAL_ONWARD : ARRIVAL_HERE;
+}
+
+/* A copy found as the plugin loads: its key and hops are in its eventlog. */
+static void scan_done (struct accept *a)
+{
+    if (--a->scans > 0)
+        return;
+    while (a->nqueued > 0) {
+        const flux_msg_t *msg = a->queued[0];
+        memmove (a->queued, a->queued + 1, --a->nqueued * sizeof (*a->queued));
+        accept_request (a, msg);
+        flux_msg_decref (msg);
+    }
+}
+
+static void scan_cb (flux_future_t *f, void *arg)
+{
+    struct accept *a = arg;
+    flux_jobid_t id = *(flux_jobid_t *)flux_future_aux_get (f, "id");
+    const char *eventlog;
+    struct history hist;
+    struct arrival *arr = arrival_get (a, id);
+
+    if (arr && !arr->key && flux_kvs_lookup_get (f, &eventlog) == 0
+        && history_parse (eventlog, &hist, NULL) == 0 && hist.accept_key[0]
+        && (arr->key = strdup (hist.accept_key))) {
+        arr->hops = hist.accept_hops;
+        if (!arr->acked)
+            key_map (arr);
+    }
+    flux_future_destroy (f);
+    scan_done (a);
+}
+
+static enum arrival_kind take_found (struct accept *a, flux_jobid_t id, int state)
+{
+    bool onward = flux_jobtap_job_event_posted (a->p, id, "delegate::accept-onward") > 0;
+    struct arrival *arr;
+    flux_jobid_t *idp;
+    flux_future_t *f = NULL;
+    char key[64];
+
+    if (!onward && flux_jobtap_job_event_posted (a->p, id, "delegate::accept") <= 0)
+        return ARRIVAL_NONE;
+    /* its hops are read below: until then, no further than the limit */
+    if (!(arr = arrival_create (a, id, NULL, a->conf.hop_limit)))
+        return ARRIVAL_NONE;
+    arr->onward = onward;
+    if ((onward && state != FLUX_JOB_STATE_DEPEND)
+        || (!onward && state != FLUX_JOB_STATE_PRIORITY))
+        arrival_done (arr);  // acknowledged before
+    else
+        arrival_await_ack (arr);
+    if (flux_job_kvs_key (key, sizeof (key), id, "eventlog") < 0
+        || !(idp = malloc (sizeof (*idp))))
+        return onward ? ARRIVAL_ONWARD : ARRIVAL_HERE;
+    *idp = id;
+    if (!(f = flux_kvs_lookup (a->h, NULL, 0, key))
+        || flux_future_aux_set (f, "id", idp, free) < 0) {
+        free (idp);
+        flux_future_destroy (f);
+    } else if (flux_future_then (f, -1., scan_cb, a) < 0)
+        flux_future_destroy (f);
+    else
+        a->scans++;
+    return onward ? ARRIVAL_ONWARD : ARRIVAL_HERE;
+}
+
+enum arrival_kind accept_job_create (struct accept *a,
+                                     flux_jobid_t id,
+                                     uint32_t userid,
+                                     json_t *jobspec,
+                                     int state,
+                                     int *hopsp)
+{
+    if (state != FLUX_JOB_STATE_NEW) {
+        *hopsp = a->conf.hop_limit;
+        return take_found (a, id, state);
+    }
+    if (!a->submitting)
+        return ARRIVAL_NONE;
+    return take_new (a, id, userid, jobspec, hopsp);
+}
+
+// vi:ts=4 sw=4 expandtab

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: LGPL-3.0 */
+
+/* accept_impl.h - inside the accepting side (accept.h)
+ *
+ *   accept.c          submissions in flight, the copies (arrivals), how
+ *                     a copy is recognised at job.create
+ *   accept_service.c  the hello, accept and ack services, the priority
+ *                     hold, the settings
+ */
+
+#ifndef DELEGATE_ACCEPT_IMPL_H
+#define DELEGATE_ACCEPT_IMPL_H
+
+#include "accept.h"
+#include "accept_conf.h"
+#include "idmap.h"
+
+#define ARRIVAL_AUX "delegate::arrival"
+
+struct submission {
+    struct submission *next;
+    struct accept *a;
+    char *key;
+    uint32_t userid;
+    int hops;
+    json_t *origin;
+    json_t *shape;  // J copies: what recognises the copy; NULL: jobspec
+    flux_future_t *f;
+    const flux_msg_t **msgs;  // the requests to answer (resends included)
+    int nmsgs;
+    flux_jobid_t *cand;  // jobs recognised as the copy (usually one)
+    int ncand;
+};
+
+struct arrival {
+    struct accept *a;
+    flux_jobid_t id;
+    char *key;  // NULL until known (a copy found on reload)
+    int hops;
+    bool onward;
+    bool acked;
+    bool mapped;  // in a->by_key
+    bool have_priority;
+    int64_t priority;
+    struct submission *sub;  // while its submission is in flight
+    struct arrival *key_next;
+    flux_watcher_t *ack_timer;
+};
+
+struct accept {
+    flux_plugin_t *p;
+    flux_t *h;
+    uint32_t owner;
+    struct accept_conf conf;
+    json_t *queues;  // names of the configured queues, or NULL
+    struct submission *submitting;
+    struct idmap *by_key;  // hash of key -> chain of unacknowledged arrivals
+    int unacked;
+    int scans;                  // eventlogs of reloaded copies being read
+    const flux_msg_t **queued;  // requests waiting for the scans
+    int nqueued;
+    flux_msg_handler_t *handlers[3];
+};
+
+
+/* accept.c */
+int msgs_append (const flux_msg_t ***v, int *n, const flux_msg_t *msg);
+struct arrival *arrival_get (struct accept *a, flux_jobid_t id);
+/* The copy needs no ack any more: acknowledged, or given up. */
+void arrival_done (struct arrival *arr);
+struct arrival *key_find (struct accept *a, const char *key);
+struct submission *submission_find (struct accept *a, const char *key);
+/* Forget 's', answering its requests with 'errnum' and 'text' (none if
+ * 'errnum' is 0).
+ */
+void submission_destroy (struct submission *s, int errnum, const char *text);
+/* Submit the copy asked for by 'msg' (answered when ingest answers).
+ * Return 0, or -1 with 'errp' set ('msg' not answered).
+ */
+int submission_start (struct accept *a,
+                      const flux_msg_t *msg,
+                      const char *key,
+                      uint32_t userid,
+                      int hops,
+                      int urgency,
+                      json_t *origin,
+                      const char *J,
+                      json_t *jobspec,
+                      flux_error_t *errp);
+
+/* accept_service.c */
+/* Handle an accept request (also one queued while copies found on
+ * reload were read).
+ */
+void accept_request (struct accept *a, const flux_msg_t *msg);
+
+#endif /* !DELEGATE_ACCEPT_IMPL_H */
+
+// vi:ts=4 sw=4 expandtab

@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: LGPL-3.0 */
+
+/* accept_service.c - the accepting side's services, its hold of copies
+ * in PRIORITY, its settings (accept.h)
+ */
+
+#if HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "accept_impl.h"
+#include "errfmt.h"
+
+#define KEY_MAX 255
+
+static int respond_error (struct accept *a, const flux_msg_t *msg, int errnum, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
+static int respond_error (struct accept *a, const flux_msg_t *msg, int errnum, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+
+    va_start (ap, fmt);
+    vsnprintf (text, sizeof (text), fmt, ap);
+    va_end (ap);
+    if (flux_respond_error (a->h, msg, errnum, text) < 0)
+        flux_log_error (a->h, "delegate: respond to accept");
+    return -1;
+}
+
+static const char *origin_name (json_t *origin, char *buf, size_t size)
+{
+    const char *host = "?";
+    const char *uri = NULL;
+
+    (void)json_unpack (origin, "{s?s s?s}", "host", &host, "uri", &uri);
+    if (uri)
+        snprintf (buf, size, "%s (%s)", host, uri);
+    else
+        snprintf (buf, size, "%s", host);
+    return buf;
+}
+
+/* Who may hand this instance a job, and which: return 0, or -1 with the
+ * request answered.
+ */
+static int check_request (struct accept *a,
+                          const flux_msg_t *msg,
+                          const char *key,
+                          int hops,
+                          int urgency,
+                          json_t *origin,
+                          const char *J,
+                          json_t *jobspec)
+{
+    char name[512];
+
+    if (flux_msg_authorize (msg, FLUX_USERID_UNKNOWN) < 0)
+        return respond_error (a, msg, EPERM, "only the instance owner may hand jobs over");
+    if (!a->conf.enabled)
+        return respond_error (a,
+                              msg,
+                              EPERM,
+                              "this instance does not accept delegated jobs:"
+                              " its configuration has no [delegate-accept] table");
+    if (strlen (key) == 0 || strlen (key) > KEY_MAX || !json_is_object (origin)
+        || (!J == !jobspec) || (jobspec && !json_is_object (jobspec)) || hops < 1
+        || urgency < FLUX_JOB_URGENCY_MIN || urgency > FLUX_JOB_URGENCY_MAX)
+        return respond_error (a, msg, EPROTO, "malformed accept request");
+    if (!accept_conf_origin_allowed (&a->conf, origin))
+        return respond_error (a,
+                              msg,
+                              EPERM,
+                              "origin %s is not in delegate-accept.allow-origins",
+                              origin_name (origin, name, sizeof (name)));
+    if (hops > a->conf.hop_limit)
+        return respond_error (a,
+                              msg,
+                              EPERM,
+                              "hop limit %d reached: the job was delegated %d times"
+                              " already (delegate-accept.hop-limit)",
+                              a->conf.hop_limit,
+                              hops - 1);
+    return 0;
+}
+
+void accept_request (struct accept *a, const flux_msg_t *msg)
+{
+    const char *key;
+    json_t *origin;
+    int hops;
+    int urgency;
+    json_int_t userid;
+    const char *J = NULL;
+    json_t *jobspec = NULL;
+    struct submission *s;
+    struct arrival *arr;
+    flux_error_t error;
+
+    if (a->scans > 0) {  // copies found on reload: their keys first
+        if (msgs_append (&a->queued, &a->nqueued, msg) < 0)
+            respond_error (a, msg, ENOMEM, "out of memory");
+        return;
+    }
+    if (flux_request_unpack (msg,
+                             NULL,
+                             "{s:s s:o s:i s:i s:I s?s s?o}",
+                             "key",
+                             &key,
+                             "origin",
+                             &origin,
+                             "hops",
+                             &hops,
+                             "urgency",
+                             &urgency,
+                             "userid",
+                             &userid,
+                             "J",
+                             &J,
+                             "jobspec",
+                             &jobspec)
+        < 0) {
+        respond_error (a, msg, EPROTO, "malformed accept request");
+        return;
+    }
+    if (check_request (a, msg, key, hops, urgency, origin, J, jobspec) < 0)
+        return;
+    if ((s = submission_find (a, key))) {  // a resend: answered with the first
+        if (msgs_append (&s->msgs, &s->nmsgs, msg) < 0)
+            respond_error (a, msg, ENOMEM, "out of memory");
+        return;
+    }
+    if ((arr = key_find (a, key))) {
+        if (flux_respond_pack (a->h, msg, "{s:I}", "id", arr->id) < 0)
+            flux_log_error (a->h, "delegate: respond to accept");
+        return;
+    }
+    if (submission_start (a, msg, key, userid, hops, urgency, origin, J, jobspec, &error)
+        < 0)
+        respond_error (a, msg, EINVAL, "%s", error.text);
+}
+
+static void accept_cb (flux_t *h, flux_msg_handler_t *mh, const flux_msg_t *msg, void *arg)
+{
+    accept_request (arg, msg);
+}
+
+/* The source knows the copy's id: it may leave PRIORITY (or DEPEND). */
+static void ack_cb (flux_t *h, flux_msg_handler_t *mh, const flux_msg_t *msg, void *arg)
+{
+    struct accept *a = arg;
+    flux_jobid_t id;
+    struct arrival *arr;
+
+    if (flux_msg_authorize (msg, FLUX_USERID_UNKNOWN) < 0
+        || flux_request_unpack (msg, NULL, "{s:I}", "id", &id) < 0
+        || !(arr = arrival_get (a, id)) || arr->acked)
+        return;
+    arrival_done (arr);
+    if (arr->onward) {
+        if (flux_jobtap_dependency_remove (a->p, id, ACCEPT_ACK_DEPENDENCY) < 0)
+            flux_log_error (h, "delegate: copy %ju: remove dependency", (uintmax_t)id);
+    } else if (arr->have_priority
+               && flux_jobtap_reprioritize_job (a->p, id, arr->priority) < 0)
+        flux_log_error (h, "delegate: copy %ju: reprioritize", (uintmax_t)id);
+}
+
+static void hello_cb (flux_t *h, flux_msg_handler_t *mh, const flux_msg_t *msg, void *arg)
+{
+    struct accept *a = arg;
+
+    if (flux_respond_pack (h,
+                           msg,
+                           "{s:b s:i s:O?}",
+                           "accept",
+                           a->conf.enabled,
+                           "hop-limit",
+                           a->conf.hop_limit,
+                           "queues",
+                           a->queues)
+        < 0)
+        flux_log_error (h, "delegate: respond to hello");
+}
+
+/* The priority the plugins called before this one would give. */
+static int64_t priority_wanted (flux_plugin_arg_t *args)
+{
+    json_int_t priority = -1;  // the job manager's "unavailable" is -2
+    int urgency = FLUX_JOB_URGENCY_DEFAULT;
+
+    (void)flux_plugin_arg_unpack (args, FLUX_PLUGIN_ARG_OUT, "{s?I}", "priority", &priority);
+    if (priority != -1)
+        return priority;
+    (void)flux_plugin_arg_unpack (args, FLUX_PLUGIN_ARG_IN, "{s?i}", "urgency", &urgency);
+    if (urgency == FLUX_JOB_URGENCY_HOLD)
+        return FLUX_JOB_PRIORITY_MIN;
+    if (urgency == FLUX_JOB_URGENCY_EXPEDITE)
+        return FLUX_JOB_PRIORITY_MAX;
+    return urgency;
+}
+
+int accept_priority (struct accept *a, flux_plugin_arg_t *args)
+{
+    struct arrival *arr = flux_jobtap_job_aux_get (a->p, FLUX_JOBTAP_CURRENT_JOB, ARRIVAL_AUX);
+    int64_t priority;
+
+    if (!arr || arr->acked || arr->onward)
+        return 0;
+    if ((priority = priority_wanted (args)) >= FLUX_JOB_PRIORITY_MIN) {
+        arr->priority = priority;
+        arr->have_priority = true;
+    }
+    return flux_jobtap_priority_unavail (a->p, args);
+}
+
+int accept_configure (struct accept *a, json_t *conf, flux_error_t *errp)
+{
+    struct accept_conf ac;
+    json_t *queues = NULL;
+    json_t *table = json_object_get (conf, "queues");
+    const char *name;
+    json_t *value;
+
+    if (accept_conf_parse (conf, &ac, errp) < 0)
+        return -1;
+    if (json_is_object (table) && (queues = json_array ())) {
+        json_object_foreach (table, name, value)
+        {
+            (void)json_array_append_new (queues, json_string (name));
+        }
+    }
+    accept_conf_clear (&a->conf);
+    a->conf = ac;
+    json_decref (a->queues);
+    a->queues = queues;
+    return 0;
+}
+
+json_t *accept_query (struct accept *a)
+{
+    int submitting = 0;
+
+    for (struct submission *s = a->submitting; s; s = s->next)
+        submitting++;
+    return json_pack ("{s:b s:i s:f s:O? s:i s:i}",
+                      "enabled",
+                      a->conf.enabled,
+                      "hop-limit",
+                      a->conf.hop_limit,
+                      "ack-timeout",
+                      a->conf.ack_timeout,
+                      "allow-origins",
+                      a->conf.origins,
+                      "submitting",
+                      submitting,
+                      "unacknowledged",
+                      a->unacked);
+}
+
+static const struct {
+    const char *method;
+    flux_msg_handler_f cb;
+} services[] = {
+    {"hello", hello_cb},
+    {"accept", accept_cb},
+    {"ack", ack_cb},
+};
+
+struct accept *accept_create (flux_plugin_t *p)
+{
+    struct accept *a = calloc (1, sizeof (*a));
+
+    if (!a)
+        return NULL;
+    a->p = p;
+    a->h = flux_jobtap_get_flux (p);
+    a->owner = getuid ();
+    a->conf.hop_limit = ACCEPT_DEFAULT_HOP_LIMIT;
+    a->conf.ack_timeout = ACCEPT_DEFAULT_ACK_TIMEOUT;
+    if (!(a->by_key = idmap_create ()))
+        goto error;
+    for (size_t i = 0; i < sizeof (services) / sizeof (services[0]); i++)
+        if (flux_jobtap_service_register (p, services[i].method, services[i].cb, a) < 0)
+            goto error;
+    return a;
+error:
+    accept_destroy (a);
+    return NULL;
+}
+
+void accept_destroy (struct accept *a)
+{
+    if (a) {
+        int saved_errno = errno;
+        while (a->submitting)
+            submission_destroy (a->submitting, ENOSYS, "the delegate plugin was unloaded on the target");
+        for (int i = 0; i < a->nqueued; i++) {
+            (void)flux_respond_error (a->h, a->queued[i], ENOSYS, "the delegate plugin was unloaded");
+            flux_msg_decref (a->queued[i]);
+        }
+        free (a->queued);
+        accept_conf_clear (&a->conf);
+        json_decref (a->queues);
+        idmap_destroy (a->by_key);
+        free (a);
+        errno = saved_errno;
+    }
+}
+
+// vi:ts=4 sw=4 expandtab
