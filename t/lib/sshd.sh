@@ -2,9 +2,12 @@
 #
 # sshd.sh - run a throwaway sshd on 127.0.0.1 for sharness tests (as root)
 #
-#   sshd_start DIR   create DIR with throwaway keys and configs, start sshd on
+#   sshd_start DIR [EXTRA]
+#                    create DIR with throwaway keys and configs, start sshd on
 #                    a free 127.0.0.1 port; exports SSHD_DIR, SSHD_PORT,
-#                    SSHD_PID and FLUX_SSH (ssh wrapper using DIR/ssh_config)
+#                    SSHD_PID and FLUX_SSH (ssh wrapper using DIR/ssh_config);
+#                    the lines of file EXTRA (e.g. Match blocks) end
+#                    DIR/sshd_config
 #   sshd_stop        stop that sshd (and its session children), wait for exit
 #   sshd_uri URI     print ssh:// URI reaching the broker at local:// URI
 #   sshd_pause       SIGSTOP the listening sshd
@@ -15,7 +18,9 @@ sshd_listening() {
 }
 
 sshd_start() {
-	test $# -eq 1 || { echo "Usage: sshd_start DIR" >&2; return 1; }
+	test $# -eq 1 -o $# -eq 2 ||
+		{ echo "Usage: sshd_start DIR [EXTRA]" >&2; return 1; }
+	_sshd_extra=${2:-/dev/null}
 	mkdir -p "$1" && SSHD_DIR=$(cd "$1" && pwd) || return 1
 	_sshd_d=$SSHD_DIR
 	rm -f "$_sshd_d"/host_key* "$_sshd_d"/client_key* "$_sshd_d/sshd.pid"
@@ -45,6 +50,7 @@ sshd_start() {
 		PermitRootLogin yes
 		SetEnv PATH=/usr/local/bin:/usr/bin:/bin
 		EOT
+		cat "$_sshd_extra" >>"$_sshd_d/sshd_config" || return 1
 		rm -f "$_sshd_d/sshd.pid"
 		: >"$_sshd_d/sshd.log"
 		/usr/sbin/sshd -f "$_sshd_d/sshd_config" -E "$_sshd_d/sshd.log" ||

@@ -1,0 +1,162 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-3.0
+
+test_description='multi-user harness: instances owned by a real user run a
+real guest'"'"'s job as the guest through the setuid flux-imp (no delegation
+yet)
+
+Needs root: t/lib/multiuser.sh creates the users fdowner, fdguest and
+fdguest2, makes sure munged runs, makes flux-imp setuid root and writes an
+IMP config.  The script runs as root and is not under flux start: the
+instances are started as fdowner.'
+
+. "${DELEGATE_TEST_LIB:-$(dirname "$0")/lib}/delegate.sh"
+. "$DELEGATE_TEST_LIB/sshd.sh"
+. "$DELEGATE_TEST_LIB/multiuser.sh"
+. /usr/share/sharness/sharness.sh
+
+if test "$(id -u)" != 0; then
+    skip_all="needs root: it would create the users $MU_USERS (useradd),
+install the Debian package munge and start munged (a key only if none
+exists), make $MU_IMP setuid root, write $MU_IMP_CONF and, if no sign config
+allows munge, $MU_SIGN_CONF"
+    skip_all=$(echo $skip_all)
+    test_done
+fi
+
+# sharness's final cleanup runs only when every test passed: stop the
+# instances and sshd on any exit
+mu_trap_cleanup
+
+# The processes of this script's instances and sshd: their command lines
+# name MU_DIR (rundir, config, ssh wrapper)
+mu_processes () {
+    pgrep -f "$MU_DIR/"
+}
+
+test_expect_success 'setup: users, munge, setuid IMP, IMP and sign config' '
+    mu_setup >setup.out &&
+    sed "s/^/# /" setup.out >&5 &&
+    for u in $MU_USERS; do id $u || return 1; done &&
+    munge -n | unmunge >/dev/null &&
+    as_guest sh -c "munge -n | unmunge" | grep "^UID:.*($(mu_uid $MU_GUEST))" &&
+    test "$(stat -c %U:%a $MU_IMP)" = root:4755 &&
+    grep "allowed-users = \\[ \"$MU_OWNER\" \\]" $MU_IMP_CONF &&
+    grep "allowed-shells = \\[ \"$MU_SHELL\" \\]" $MU_IMP_CONF &&
+    grep -s "allowed-types.*munge" $MU_SIGN_CONFDIR/*.toml &&
+    grep "$MU_IMP \(is\|made\) setuid root" setup.out
+'
+test_expect_success 'the IMP runs setuid: run by fdowner, its privileged half is root' '
+    as_owner $MU_IMP whoami >imp.whoami 2>&1 &&
+    cat imp.whoami &&
+    grep "privileged: uid=$(mu_uid $MU_OWNER) euid=0 " imp.whoami
+'
+test_expect_success 'sshd on 127.0.0.1 for fdowner (FLUX_SSH for the instances)' '
+    mu_sshd_start &&
+    test -x "$FLUX_SSH" &&
+    as_owner test -r $SSHD_DIR/owner_key
+'
+test_expect_success 'instances A and B start, owned by fdowner' '
+    mu_start A &&
+    mu_start B &&
+    test "$(on $A flux getattr security.owner)" = "$(mu_uid $MU_OWNER)" &&
+    test "$(on $B flux getattr security.owner)" = "$(mu_uid $MU_OWNER)" &&
+    test "$(stat -c %U /proc/$A_PID)" = $MU_OWNER &&
+    test "$(stat -c %U /proc/$B_PID)" = $MU_OWNER &&
+    test "$A" != "$B"
+'
+test_expect_success 'a guest connects to A as a guest (user role, not owner)' '
+    test "$(FLUX_URI=$A as_guest flux getattr security.owner)" = \
+        "$(mu_uid $MU_OWNER)" &&
+    FLUX_URI=$A test_must_fail as_guest flux jobtap list 2>guest.err &&
+    grep "requires owner credentials" guest.err
+'
+test_expect_success 'a job of fdguest on A runs as fdguest, through the IMP' '
+    FLUX_URI=$A as_guest flux run id -u >run.out &&
+    test "$(cat run.out)" = "$(mu_uid $MU_GUEST)" &&
+    FLUX_URI=$A as_guest flux jobs -a -n -o {userid} >guest.jobs &&
+    test "$(cat guest.jobs)" = "$(mu_uid $MU_GUEST)" &&
+    on $A flux jobs -a -A -n -o "{userid} {status}" >all.jobs &&
+    test "$(cat all.jobs)" = "$(mu_uid $MU_GUEST) COMPLETED"
+'
+test_expect_success 'a job of fdguest2 (submit, attach) runs as fdguest2' '
+    id=$(FLUX_URI=$A as_guest2 flux submit sh -c "id -un; id -u") &&
+    FLUX_URI=$A as_guest2 flux job attach $id >attach.out &&
+    printf "%s\n%s\n" $MU_GUEST2 $(mu_uid $MU_GUEST2) >attach.expected &&
+    test_cmp attach.expected attach.out &&
+    test "$(on $A flux jobs -n -o {userid} $id)" = "$(mu_uid $MU_GUEST2)"
+'
+test_expect_success 'a job of fdowner runs as fdowner' '
+    test "$(FLUX_URI=$A as_owner flux run id -u)" = "$(mu_uid $MU_OWNER)"
+'
+test_expect_success 'a guest cannot see another guest'"'"'s job output' '
+    FLUX_URI=$A test_must_fail as_guest flux job attach $id
+'
+test_expect_success 'fdowner loads delegate.so into A and B' '
+    so=$(mu_plugin_path) &&
+    as_owner test -r "$so" &&
+    mu_load_plugin $A &&
+    mu_load_plugin $B &&
+    FLUX_URI=$A as_owner flux jobtap list >a.plugins &&
+    FLUX_URI=$B as_owner flux jobtap list >b.plugins &&
+    grep -x delegate.so a.plugins &&
+    grep -x delegate.so b.plugins
+'
+test_expect_success 'fdowner reaches B over ssh://' '
+    B_SSH=$(mu_ssh_uri $B) &&
+    echo "$B_SSH" | grep "^ssh://127.0.0.1:$SSHD_PORT/" &&
+    as_owner flux proxy $B_SSH flux getattr security.owner >ssh.owner &&
+    test "$(cat ssh.owner)" = "$(mu_uid $MU_OWNER)" &&
+    test "$(as_owner flux proxy $B_SSH id -un)" = $MU_OWNER &&
+    as_owner flux proxy $B_SSH flux jobtap list | grep -x delegate.so
+'
+test_expect_success 'the fdowner key opens no other account' '
+    test_must_fail as_owner $FLUX_SSH root@127.0.0.1 true &&
+    test_must_fail as_owner $FLUX_SSH $MU_GUEST@127.0.0.1 true
+'
+test_expect_success 'instance A (fdowner) has FLUX_SSH, to connect out by ssh' '
+    test "$(tr "\0" "\n" </proc/$A_PID/environ | grep ^FLUX_SSH=)" = \
+        "FLUX_SSH=$FLUX_SSH"
+'
+# The IMP checks the signature's age at exec (munge's encode time, whole
+# seconds): a guest job held past max-ttl fails there, with the IMP's
+# message on the job's stderr; a new one runs once max-ttl is back
+test_expect_success 'mu_imp_max_ttl 1: a guest job held 2s fails in the IMP' '
+    test_when_finished "mu_imp_max_ttl default" &&
+    mu_imp_max_ttl 1 &&
+    id=$(FLUX_URI=$A as_guest flux submit --urgency=hold id -u) &&
+    sleep 2.1 &&
+    FLUX_URI=$A as_guest flux job urgency $id default &&
+    on $A flux job wait-event -t 30 $id clean &&
+    test "$(on $A flux jobs -n -o {status} $id)" = FAILED &&
+    FLUX_URI=$A test_must_fail as_guest flux job attach $id >ttl.out 2>ttl.err &&
+    grep "flux-imp: Fatal: exec: signature validation failed:.*max-ttl exceeded" ttl.err &&
+    ! test -s ttl.out
+'
+test_expect_success 'mu_imp_max_ttl default: a guest job runs again' '
+    ! test -e $MU_SIGN_TTL_CONF &&
+    test "$(FLUX_URI=$A as_guest flux run id -u)" = "$(mu_uid $MU_GUEST)"
+'
+test_expect_success 'a third instance C starts alongside' '
+    mu_start C &&
+    test "$(FLUX_URI=$C as_guest flux run id -u)" = "$(mu_uid $MU_GUEST)"
+'
+test_expect_success 'mu_stop C: a running guest job of C ends with it' '
+    id=$(FLUX_URI=$C as_guest flux submit sleep 1013) &&
+    on $C flux job wait-event -t 30 -p exec $id shell.start &&
+    pgrep -u $MU_GUEST -fx "sleep 1013" &&
+    C_PID_WAS=$C_PID &&
+    mu_stop C &&
+    test -z "$C" &&
+    ! kill -0 $C_PID_WAS 2>/dev/null &&
+    ! pgrep -u $MU_GUEST -fx "sleep 1013"
+'
+test_expect_success 'cleanup: instances and sshd stopped, no process left' '
+    pids="$A_PID $B_PID $SSHD_PID" &&
+    mu_processes &&
+    mu_cleanup &&
+    for p in $pids; do ! kill -0 $p 2>/dev/null || return 1; done &&
+    test_must_fail mu_processes &&
+    ! test -d "$MU_DIR"
+'
+test_done
