@@ -61,7 +61,7 @@ guest_refused () {
     args=("$@")
     test_expect_success "a guest job is refused: $name" '
         test_must_fail submit_as_guest "${args[@]}" true 2>err &&
-        grep -E "(does not accept|not known to accept) other users.* jobs \(.*\): a job of another user than the instance owner cannot go there|no target of .* takes jobs of other users than the instance owner" err
+        grep -E "(does not accept|is not known to accept) other users.* jobs \((no \[delegate-accept\]|not connected yet)\)$|no target of .* takes other users.* jobs \(it must accept them and be connected\)$" err
     '
 }
 guest_refused "--dependency=delegate:URI" --dependency=delegate:$B

@@ -137,6 +137,76 @@ test_expect_success 'mu_imp_max_ttl default: a guest job runs again' '
     ! test -e $MU_SIGN_TTL_CONF &&
     test "$(FLUX_URI=$A as_guest flux run id -u)" = "$(mu_uid $MU_GUEST)"
 '
+test_expect_success 'delegation: B accepts; A names b (local://), bssh (ssh://), c (plain)' '
+    printf "[delegate-accept]\n" >accept.toml &&
+    cat accept.toml >>$MU_DIR/B/conf/instance.toml &&
+    on $B flux config reload &&
+    mu_start C &&
+    mu_load_plugin $C &&
+    printf "[[delegate]]\nuri = \"%s\"\nlabel = \"b\"\n[[delegate]]\nuri = \"%s\"\nlabel = \"bssh\"\n[[delegate]]\nuri = \"%s\"\nlabel = \"c\"\n" \
+        $B $B_SSH $C >targets.toml &&
+    printf "[exec.testexec]\nallow-guests = true\n" >>targets.toml &&
+    cat targets.toml >>$MU_DIR/A/conf/instance.toml &&
+    on $A flux config reload &&
+    wait_until 20 query_true $A "[.targets[] | .accept] == [true, true, false]"
+'
+for t in b bssh; do
+test_expect_success "a guest job delegated to $t runs there as the guest, its J unchanged" '
+    id=$(FLUX_URI=$A as_guest flux submit --dependency=delegate:'$t' id -u) &&
+    on $A flux job wait-event -t 60 $id clean &&
+    FLUX_URI=$A as_guest flux job attach $id >out &&
+    test "$(cat out)" = "$(mu_uid $MU_GUEST)" &&
+    rid=$(remote_jobid $A $id) &&
+    test "$(on $B flux jobs -n -o {userid} $rid)" = "$(mu_uid $MU_GUEST)" &&
+    on $A flux job info $id J >a.J &&
+    on $B flux job info $rid J >b.J &&
+    test_cmp a.J b.J &&
+    test "$(event_context $A $id delegate::submit userid)" = "$(mu_uid $MU_GUEST)" &&
+    FLUX_URI=$A flux delegate info $id | grep "runs as: userid $(mu_uid $MU_GUEST)"
+'
+done
+test_expect_success 'a guest job to the plain target C is refused at submission' '
+    FLUX_URI=$A test_must_fail as_guest flux submit --dependency=delegate:c true 2>err &&
+    grep "c does not accept other users.* jobs" err
+'
+test_expect_success 'a guest job with an afterok dependency is refused at submission' '
+    dep=$(FLUX_URI=$A as_guest flux submit true) &&
+    FLUX_URI=$A test_must_fail as_guest flux submit --dependency=delegate:b \
+        --dependency=afterok:$dep true 2>err &&
+    grep "another user.s job travels as signed: its dependency afterok" err
+'
+test_expect_success 'J of fdguest handed to B directly as fdguest2: refused by its ingest' '
+    on $A flux job info $id J >g.J &&
+    on $B flux python - $(mu_uid $MU_GUEST2) <<-PY >direct.out 2>&1
+	import sys, flux
+	h = flux.Flux()
+	try:
+	    h.rpc("job-manager.delegate.accept", {"key": "direct/1/1", "origin": {"host": "x"},
+	        "hops": 1, "urgency": 16, "userid": int(sys.argv[1]),
+	        "J": open("g.J").read().strip()}).get()
+	    print("accepted")
+	except OSError as e:
+	    print("error:", e.strerror)
+	PY
+    cat direct.out &&
+    grep "error:.*signer=$(mu_uid $MU_GUEST) != requestor=$(mu_uid $MU_GUEST2)" direct.out
+'
+test_expect_success 'a J older than B'"'"'s max-ttl: the source job ends with the reason' '
+    mu_imp_max_ttl 2 &&
+    kill -STOP $B_PID &&
+    id=$(FLUX_URI=$A as_guest flux submit --dependency=delegate:b id -u) &&
+    sleep 4 &&
+    kill -CONT $B_PID &&
+    on $A flux job wait-event -t 60 $id clean &&
+    FLUX_URI=$A as_guest flux job attach $id >ttl2.out 2>ttl2.err;
+    mu_imp_max_ttl default &&
+    cat ttl2.err &&
+    grep "max-ttl exceeded" ttl2.err &&
+    test "$(on $A flux jobs -n -o {result} $id)" = FAILED
+'
+test_expect_success 'stop C (delegation tests)' '
+    mu_stop C
+'
 test_expect_success 'a third instance C starts alongside' '
     mu_start C &&
     test "$(FLUX_URI=$C as_guest flux run id -u)" = "$(mu_uid $MU_GUEST)"

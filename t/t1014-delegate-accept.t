@@ -188,9 +188,16 @@ test_expect_success 'the answer lost (ssh killed right after the request): one c
     pkill -f "flux relay ${B#local://}" ; pkill -f "ssh_config.*flux relay ${B#local://}";
     kill -CONT $bpid &&
     wait_event $A $id clean 60 &&
+    on $A flux job eventlog $id &&
     test "$(job_result $A $id)" = "COMPLETED 0" &&
-    key=$(on $A flux kvs get delegate.instance)/$(flux job id --to=dec $id)/1 &&
-    test $(jobs_with_key $B $key | wc -l) -eq 1
+    src=$(flux job id --to=dec $id) &&
+    for j in $(on $B flux jobs -a -n -o {id}); do
+        on $B flux job info $j jobspec |
+            jq -e ".attributes.system.delegate_origin.jobid == $src" >/dev/null &&
+            echo $j
+    done >copies &&
+    cat copies &&
+    test $(wc -l <copies) -eq 1
 '
 test_expect_success 'other users: a plain target is refused at submission' '
     test_must_fail submit_as_guest --dependency=delegate:c true 2>err &&
@@ -199,17 +206,17 @@ test_expect_success 'other users: a plain target is refused at submission' '
 test_expect_success 'other users: an after* dependency is refused at submission' '
     test_must_fail submit_as_guest --dependency=delegate:b \
         --dependency=afterok:$(on $A flux submit true) true 2>err &&
-    grep "its dependency afterok:.* names a job of this instance" err
+    grep "another user.s job travels as signed: its dependency afterok:.* names a job of this instance" err
 '
 test_expect_success 'other users: a URI that is not a configured target is refused' '
-    test_must_fail submit_as_guest --dependency=delegate:$C true 2>err &&
-    grep "not a configured target: a job of another user" err
+    test_must_fail submit_as_guest --dependency=delegate:local:///elsewhere true 2>err &&
+    grep "local:///elsewhere: not a configured target (another user.s job may go only to one)" err
 '
 test_expect_success 'other users: a policy routes only among accepting targets' '
     printf "[[delegate]]\nuri = \"$C\"\nlabel = \"c\"\n" >only-c.toml &&
     on $A flux config load only-c.toml &&
     test_must_fail submit_as_guest -S system.delegate=round_robin true 2>err &&
-    grep "no target of round_robin takes jobs of other users" err &&
+    grep "no target of round_robin takes other users.* jobs" err &&
     on $A flux config load targets.toml
 '
 test_expect_success 'other users: to B their J goes as signed (mech none is refused by its ingest)' '
@@ -219,11 +226,17 @@ test_expect_success 'other users: to B their J goes as signed (mech none is refu
     on $A flux job eventlog $id | grep "DelegationFailure" | grep -i "none"
 '
 test_expect_success 'unloading the plugin on B with a copy not acknowledged: B lives' '
-    id=$(accept_rpc $B k7/1/1 1) &&
+    id=$(accept_rpc $B k7/1/1 1 $(hostname)) &&
+    on $B flux job wait-event -t 10 $id depend &&
+    sleep 0.2 &&
+    on $B flux jobs -n -o {state} $id &&
+    test "$(on $B flux jobs -n -o {state} $id)" = "PRIORITY" &&
     on $B flux jobtap remove delegate.so &&
     on $B flux uptime &&
     load_plugin $B &&
-    on $B flux config load accept.toml
+    on $B flux config load accept.toml &&
+    wait_until 10 query_true $B ".accept.unacknowledged == 1" &&
+    test "$(accept_rpc $B k7/1/1 1 $(hostname))" = "$id"
 '
 test_expect_success 'clean up' '
     sshd_stop;

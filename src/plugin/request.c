@@ -92,8 +92,8 @@ int request_check (const struct delegate_conf *dc,
     if (req.kind == DELEGATE_URI && userid != owner
         && delegate_conf_find_uri (dc, req.text) < 0)
         return errfmt (errp,
-                       "%.64s: not a configured target: a job of another user"
-                       " than the instance owner may go only to one",
+                       "%.64s: not a configured target (another user's job"
+                       " may go only to one)",
                        req.text);
     if (req.kind == DELEGATE_URI && only_configured
         && delegate_conf_find_uri (dc, req.text) < 0)
@@ -132,9 +132,8 @@ static int check_travels (json_t *jobspec, const char **queuep, flux_error_t *er
         (void)json_unpack (entry, "{s?s s?s}", "scheme", &scheme, "value", &value);
         if (!strncmp (scheme, "after", 5))
             return errfmt (errp,
-                           "a job of another user than the instance owner travels"
-                           " as signed, and its dependency %.16s:%.32s names a job"
-                           " of this instance: submit it without that dependency",
+                           "another user's job travels as signed: its dependency"
+                           " %.16s:%.32s names a job of this instance",
                            scheme,
                            value);
     }
@@ -164,14 +163,11 @@ int request_check_other_user (const struct delegate_conf *dc,
                 return 0;
         }
         return errfmt (errp,
-                       "no target of %.32s takes jobs of other users than the"
-                       " instance owner%s%.32s%s: each must accept them"
-                       " ([delegate-accept] there) and be connected%s",
+                       "no target of %.32s takes other users' jobs%s%.32s"
+                       " (it must accept them and be connected)",
                        req.text,
                        queue ? " in queue " : "",
-                       queue ? queue : "",
-                       "",
-                       queue ? ", with that queue" : "");
+                       queue ? queue : "");
     }
     i = req.kind == DELEGATE_LABEL ? delegate_conf_find_label (dc, req.text)
                                    : delegate_conf_find_uri (dc, req.text);
@@ -179,8 +175,7 @@ int request_check_other_user (const struct delegate_conf *dc,
         return errfmt (errp, "%.64s: not a configured target", req.text);
     if ((why = refusal (dc->targets[i].uri, queue, arg)))
         return errfmt (errp,
-                       "%.64s %s%s%.32s: a job of another user than the instance"
-                       " owner cannot go there",
+                       "%.64s %s%s%.32s",
                        req.text,
                        why,
                        queue ? " " : "",

@@ -240,9 +240,9 @@ const char *targets_refusal (struct targets *t,
         return NULL;
     switch (accepts (tg)) {
         case -1:
-            return "not known to accept other users' jobs (not connected yet)";
+            return "is not known to accept other users' jobs (not connected yet)";
         case 0:
-            return "does not accept other users' jobs (no [delegate-accept] there)";
+            return "does not accept other users' jobs (no [delegate-accept])";
     }
     if (!queue)
         return NULL;
