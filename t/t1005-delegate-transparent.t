@@ -82,16 +82,16 @@ test_expect_success 'jobtap query: targets, health and delegations by state' '
 # flux delegate list at URI shows the line of label b with load LOAD
 b_load_listed () {
     on $1 flux delegate list >list.out &&
-    grep "^b *up *$2 *$B\$" list.out
+    grep "^b *up *no *$2 *$B\$" list.out
 }
 test_expect_success 'flux delegate list: a line per target with its load' '
     on $B flux submit -n1 -c1 sleep 300 >/dev/null &&
     on $B flux submit -n1 -c1 sleep 300 >/dev/null &&
     wait_until 10 b_load_listed $A "0 *1 *1 *0/1 *0/1 *0/0" &&
     cat list.out &&
-    head -n1 list.out | grep "^LABEL *STATE *JOBS *PENDING *RUNNING *NODES *CORES *GPUS *URI" &&
-    grep "^b *up *0 *1 *1 *0/1 *0/1 *0/0 *$B\$" list.out &&
-    grep "^c *up *0 *0 *0 *1/1 *1/1 *0/0 *$C\$" list.out &&
+    head -n1 list.out | grep "^LABEL *STATE *ACCEPT *JOBS *PENDING *RUNNING *NODES *CORES *GPUS *URI" &&
+    grep "^b *up *no *0 *1 *1 *0/1 *0/1 *0/0 *$B\$" list.out &&
+    grep "^c *up *no *0 *0 *0 *1/1 *1/1 *0/0 *$C\$" list.out &&
     on $B flux cancel --all
 '
 test_expect_success 'flux delegate list shows a stopped target down, within 2s' '
@@ -118,7 +118,8 @@ test_expect_success 'flux delegate info: each attempt, the target, the remote id
     grep "^  1 *c *failed: no answer within 3s" info.out &&
     grep "^  2 *b *remote job $rid: finished, exit code 5" info.out &&
     grep "^target: b\$" info.out &&
-    grep "^remote job: $rid\$" info.out
+    grep "^remote job: $rid\$" info.out &&
+    grep "^runs as: the target.s instance owner\$" info.out
 '
 test_expect_success 'after SIGCONT the target is up again' '
     for i in $(seq 1 20); do

@@ -201,8 +201,40 @@ test_expect_success 'a J older than B'"'"'s max-ttl: the source job ends with th
     FLUX_URI=$A as_guest flux job attach $id >ttl2.out 2>ttl2.err;
     mu_imp_max_ttl default &&
     cat ttl2.err &&
-    grep "max-ttl exceeded" ttl2.err &&
+    on $A flux job eventlog $id >ttl2.events &&
+    grep "exception type=\"exec\" severity=0 note=\"on $B: flux-imp: Fatal: exec: signature validation failed: sign-munge-verify: max-ttl exceeded\"" ttl2.events &&
     test "$(on $A flux jobs -n -o {result} $id)" = FAILED
+'
+test_expect_success 'hops: B (hop-limit 2) sends its copies on to C (hop-limit 1)' '
+    printf "[delegate-accept]\nhop-limit = 1\n" >>$MU_DIR/C/conf/instance.toml &&
+    on $C flux config reload &&
+    printf "[delegate-accept]\nhop-limit = 2\n[exec.testexec]\nallow-guests = true\n[[delegate]]\nuri = \"%s\"\nlabel = \"b\"\n" $C >hop.toml &&
+    sed "/^\[delegate-accept\]/,\$d" $MU_DIR/B/conf/instance.toml >b.conf &&
+    cat b.conf hop.toml >$MU_DIR/B/conf/instance.toml &&
+    on $B flux config reload &&
+    wait_until 20 query_true $B "[.targets[] | .accept] == [true]" &&
+    query_true $B ".accept[\"hop-limit\"] == 2"
+'
+test_expect_success 'hops: a copy delegated again past C'"'"'s hop limit is refused there' '
+    id=$(FLUX_URI=$A as_guest flux submit --dependency=delegate:b true) &&
+    on $A flux job wait-event -t 60 $id clean &&
+    on $A flux job eventlog $id >hop1.events &&
+    cat hop1.events &&
+    grep "hop limit 1 reached: the job was delegated 1 times already" hop1.events &&
+    rid=$(remote_jobid $A $id) &&
+    on $B flux job eventlog $rid | grep "delegate::accept-onward .*hops=1"
+'
+test_expect_success 'hops: with hop-limit 2 on C, the job runs there as the guest' '
+    sed -i "s/^hop-limit = 1$/hop-limit = 2/" $MU_DIR/C/conf/instance.toml &&
+    on $C flux config reload &&
+    id=$(FLUX_URI=$A as_guest flux submit --dependency=delegate:b id -u) &&
+    on $A flux job wait-event -t 60 $id clean &&
+    FLUX_URI=$A as_guest flux job attach $id >hop2.out &&
+    test "$(cat hop2.out)" = "$(mu_uid $MU_GUEST)" &&
+    rid=$(remote_jobid $A $id) &&
+    rrid=$(remote_jobid $B $rid) &&
+    on $C flux job eventlog $rrid | grep "delegate::accept .*hops=2" &&
+    test "$(on $C flux jobs -n -o {userid} $rrid)" = "$(mu_uid $MU_GUEST)"
 '
 test_expect_success 'stop C (delegation tests)' '
     mu_stop C

@@ -105,7 +105,7 @@ static int cmd_list (optparse_t *p, int ac, char **av)
     json_array_foreach (targets, i, tg)
     {
         const char *uri = "", *state = "";
-        json_t *label_o = NULL;  // null for a target without a label
+        json_t *label_o = NULL;   // null for a target without a label
         json_t *accept_o = NULL;  // null: not known (never connected)
         int jobs = 0, pending = 0, running = 0, metrics = 0;
         const char *label;
@@ -130,8 +130,8 @@ static int cmd_list (optparse_t *p, int ac, char **av)
                            "running",
                            &running);
         label = json_string_value (label_o);
-        accept = json_is_boolean (accept_o) ? (json_is_true (accept_o) ? "yes" : "no")
-                                            : "-";
+        accept =
+            json_is_boolean (accept_o) ? (json_is_true (accept_o) ? "yes" : "no") : "-";
         if (metrics)
             printf ("%-12s %-5s %-6s %5d %8d %8d %9s %9s %7s  %s\n",
                     label ? label : "-",
@@ -169,10 +169,10 @@ struct info {
     char *uri;
     json_int_t remote_id;
     json_int_t runs_as;  // the job's owner there, or -1: the instance owner
-    int attempt;     // of the last submission
-    char *outcome;   // of the last submission, or of the delegation
-    bool delegated;  // the job asked for delegation
-    json_t *failed;  // lines describing failed attempts
+    int attempt;         // of the last submission
+    char *outcome;       // of the last submission, or of the delegation
+    bool delegated;      // the job asked for delegation
+    json_t *failed;      // lines describing failed attempts
 };
 
 static void set_str (char **dst, const char *fmt, ...)

@@ -34,7 +34,6 @@
 #include "jobspec.h"
 #include "request.h"
 
-
 /* ---- small helpers ---- */
 
 int msgs_append (const flux_msg_t ***v, int *n, const flux_msg_t *msg)
@@ -129,7 +128,10 @@ static void arrival_destroy (struct arrival *arr)
     }
 }
 
-static void ack_timeout_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
+static void ack_timeout_cb (flux_reactor_t *r,
+                            flux_watcher_t *w,
+                            int revents,
+                            void *arg)
 {
     struct arrival *arr = arg;
     struct accept *a = arr->a;
@@ -159,7 +161,9 @@ static void arrival_await_ack (struct arrival *arr)
                                                      arr)))
         flux_watcher_start (arr->ack_timer);
     else
-        flux_log_error (arr->a->h, "delegate: no ack timer for copy %ju", (uintmax_t)arr->id);
+        flux_log_error (arr->a->h,
+                        "delegate: no ack timer for copy %ju",
+                        (uintmax_t)arr->id);
 }
 
 static struct arrival *arrival_create (struct accept *a,
@@ -176,7 +180,11 @@ static struct arrival *arrival_create (struct accept *a,
     arr->hops = hops;
     arr->onward = hops < a->conf.hop_limit;
     a->unacked++;
-    if (flux_jobtap_job_aux_set (a->p, id, ARRIVAL_AUX, arr, (flux_free_f)arrival_destroy)
+    if (flux_jobtap_job_aux_set (a->p,
+                                 id,
+                                 ARRIVAL_AUX,
+                                 arr,
+                                 (flux_free_f)arrival_destroy)
         < 0) {
         a->unacked--;
         goto error;
@@ -280,7 +288,9 @@ static void submit_cb (flux_future_t *f, void *arg)
                                            "delegate: copy %s was not recognised"
                                            " as one when it was made here",
                                            s->key);
-        submission_destroy (s, EPROTO, "the copy was not recognised as one on the target");
+        submission_destroy (s,
+                            EPROTO,
+                            "the copy was not recognised as one on the target");
         return;
     }
     arr->sub = NULL;
@@ -309,7 +319,10 @@ static json_t *shape_of (json_t *jobspec)
                       cwd);
 }
 
-static flux_future_t *submit_J (struct accept *a, const char *J, uint32_t userid, int urgency)
+static flux_future_t *submit_J (struct accept *a,
+                                const char *J,
+                                uint32_t userid,
+                                int urgency)
 {
     flux_msg_t *msg;
     flux_future_t *f = NULL;
@@ -324,11 +337,8 @@ static flux_future_t *submit_J (struct accept *a, const char *J, uint32_t userid
     return f;
 }
 
-static flux_future_t *submit_jobspec (struct accept *a,
-                                      json_t *jobspec,
-                                      const char *key,
-                                      int hops,
-                                      int urgency)
+static flux_future_t *submit_jobspec (
+    struct accept *a, json_t *jobspec, const char *key, int hops, int urgency)
 {
     json_t *copy = json_deep_copy (jobspec);
     json_t *origin = NULL;
@@ -354,15 +364,15 @@ static flux_future_t *submit_jobspec (struct accept *a,
 }
 
 int submission_start (struct accept *a,
-                             const flux_msg_t *msg,
-                             const char *key,
-                             uint32_t userid,
-                             int hops,
-                             int urgency,
-                             json_t *origin,
-                             const char *J,
-                             json_t *jobspec,
-                             flux_error_t *errp)
+                      const flux_msg_t *msg,
+                      const char *key,
+                      uint32_t userid,
+                      int hops,
+                      int urgency,
+                      json_t *origin,
+                      const char *J,
+                      json_t *jobspec,
+                      flux_error_t *errp)
 {
     struct submission *s = calloc (1, sizeof (*s));
     json_t *signed_jobspec = NULL;
@@ -413,7 +423,10 @@ struct submission *submission_find (struct accept *a, const char *key)
 
 /* ---- job.create: is it a copy? ---- */
 
-static bool takes_as_copy (struct submission *s, uint32_t userid, json_t *jobspec, bool J)
+static bool takes_as_copy (struct submission *s,
+                           uint32_t userid,
+                           json_t *jobspec,
+                           bool J)
 {
     bool match;
     json_t *shape;
@@ -437,11 +450,8 @@ static bool takes_as_copy (struct submission *s, uint32_t userid, json_t *jobspe
     return match;
 }
 
-static enum arrival_kind take_new (struct accept *a,
-                                   flux_jobid_t id,
-                                   uint32_t userid,
-                                   json_t *jobspec,
-                                   int *hopsp)
+static enum arrival_kind take_new (
+    struct accept *a, flux_jobid_t id, uint32_t userid, json_t *jobspec, int *hopsp)
 {
     json_t *value = NULL;
     bool J = request_find (jobspec, &value, NULL) > 0;
@@ -509,7 +519,8 @@ static void scan_cb (flux_future_t *f, void *arg)
 
 static enum arrival_kind take_found (struct accept *a, flux_jobid_t id, int state)
 {
-    bool onward = flux_jobtap_job_event_posted (a->p, id, "delegate::accept-onward") > 0;
+    bool onward =
+        flux_jobtap_job_event_posted (a->p, id, "delegate::accept-onward") > 0;
     struct arrival *arr;
     flux_jobid_t *idp;
     flux_future_t *f = NULL;

@@ -46,8 +46,9 @@ static int parse_ack_timeout (json_t *o, double *secondsp, flux_error_t *errp)
     } else if (!json_is_string (o)
                || delegate_duration_parse (json_string_value (o), secondsp) < 0)
         return errfmt (errp,
-                       TABLE ".ack-timeout must be a duration (e.g. \"60s\") or"
-                             " a number of seconds greater than zero");
+                       TABLE
+                       ".ack-timeout must be a duration (e.g. \"60s\") or"
+                       " a number of seconds greater than zero");
     return 0;
 }
 
@@ -73,8 +74,9 @@ int accept_conf_parse (json_t *conf, struct accept_conf *ac, flux_error_t *errp)
         if (strcmp (key, "allow-origins") && strcmp (key, "hop-limit")
             && strcmp (key, "ack-timeout"))
             return errfmt (errp,
-                           TABLE ": unknown key '%.64s' (known: allow-origins,"
-                                 " hop-limit, ack-timeout)",
+                           TABLE
+                           ": unknown key '%.64s' (known: allow-origins,"
+                           " hop-limit, ack-timeout)",
                            key);
     }
     hop = json_object_get (table, "hop-limit");

@@ -27,10 +27,10 @@
 #define ACCEPT_DEFAULT_ACK_TIMEOUT 60.
 
 struct accept_conf {
-    bool enabled;         // the table is present
-    json_t *origins;      // array of strings, or NULL: any
-    int hop_limit;        // >= 1
-    double ack_timeout;   // seconds, > 0
+    bool enabled;        // the table is present
+    json_t *origins;     // array of strings, or NULL: any
+    int hop_limit;       // >= 1
+    double ack_timeout;  // seconds, > 0
 };
 
 /* Parse the "delegate-accept" key of the instance configuration 'conf'

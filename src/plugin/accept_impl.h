@@ -62,7 +62,6 @@ struct accept {
     flux_msg_handler_t *handlers[3];
 };
 
-
 /* accept.c */
 int msgs_append (const flux_msg_t ***v, int *n, const flux_msg_t *msg);
 struct arrival *arrival_get (struct accept *a, flux_jobid_t id);

@@ -19,10 +19,14 @@
 
 #define KEY_MAX 255
 
-static int respond_error (struct accept *a, const flux_msg_t *msg, int errnum, const char *fmt, ...)
-    __attribute__ ((format (printf, 4, 5)));
+static int respond_error (struct accept *a,
+                          const flux_msg_t *msg,
+                          int errnum,
+                          const char *fmt,
+                          ...) __attribute__ ((format (printf, 4, 5)));
 
-static int respond_error (struct accept *a, const flux_msg_t *msg, int errnum, const char *fmt, ...)
+static int respond_error (
+    struct accept *a, const flux_msg_t *msg, int errnum, const char *fmt, ...)
 {
     char text[512];
     va_list ap;
@@ -63,7 +67,10 @@ static int check_request (struct accept *a,
     char name[512];
 
     if (flux_msg_authorize (msg, FLUX_USERID_UNKNOWN) < 0)
-        return respond_error (a, msg, EPERM, "only the instance owner may hand jobs over");
+        return respond_error (a,
+                              msg,
+                              EPERM,
+                              "only the instance owner may hand jobs over");
     if (!a->conf.enabled)
         return respond_error (a,
                               msg,
@@ -142,12 +149,24 @@ void accept_request (struct accept *a, const flux_msg_t *msg)
             flux_log_error (a->h, "delegate: respond to accept");
         return;
     }
-    if (submission_start (a, msg, key, userid, hops, urgency, origin, J, jobspec, &error)
+    if (submission_start (a,
+                          msg,
+                          key,
+                          userid,
+                          hops,
+                          urgency,
+                          origin,
+                          J,
+                          jobspec,
+                          &error)
         < 0)
         respond_error (a, msg, EINVAL, "%s", error.text);
 }
 
-static void accept_cb (flux_t *h, flux_msg_handler_t *mh, const flux_msg_t *msg, void *arg)
+static void accept_cb (flux_t *h,
+                       flux_msg_handler_t *mh,
+                       const flux_msg_t *msg,
+                       void *arg)
 {
     accept_request (arg, msg);
 }
@@ -172,7 +191,10 @@ static void ack_cb (flux_t *h, flux_msg_handler_t *mh, const flux_msg_t *msg, vo
         flux_log_error (h, "delegate: copy %ju: reprioritize", (uintmax_t)id);
 }
 
-static void hello_cb (flux_t *h, flux_msg_handler_t *mh, const flux_msg_t *msg, void *arg)
+static void hello_cb (flux_t *h,
+                      flux_msg_handler_t *mh,
+                      const flux_msg_t *msg,
+                      void *arg)
 {
     struct accept *a = arg;
 
@@ -195,10 +217,15 @@ static int64_t priority_wanted (flux_plugin_arg_t *args)
     json_int_t priority = -1;  // the job manager's "unavailable" is -2
     int urgency = FLUX_JOB_URGENCY_DEFAULT;
 
-    (void)flux_plugin_arg_unpack (args, FLUX_PLUGIN_ARG_OUT, "{s?I}", "priority", &priority);
+    (void)flux_plugin_arg_unpack (args,
+                                  FLUX_PLUGIN_ARG_OUT,
+                                  "{s?I}",
+                                  "priority",
+                                  &priority);
     if (priority != -1)
         return priority;
-    (void)flux_plugin_arg_unpack (args, FLUX_PLUGIN_ARG_IN, "{s?i}", "urgency", &urgency);
+    (void)
+        flux_plugin_arg_unpack (args, FLUX_PLUGIN_ARG_IN, "{s?i}", "urgency", &urgency);
     if (urgency == FLUX_JOB_URGENCY_HOLD)
         return FLUX_JOB_PRIORITY_MIN;
     if (urgency == FLUX_JOB_URGENCY_EXPEDITE)
@@ -208,7 +235,8 @@ static int64_t priority_wanted (flux_plugin_arg_t *args)
 
 int accept_priority (struct accept *a, flux_plugin_arg_t *args)
 {
-    struct arrival *arr = flux_jobtap_job_aux_get (a->p, FLUX_JOBTAP_CURRENT_JOB, ARRIVAL_AUX);
+    struct arrival *arr =
+        flux_jobtap_job_aux_get (a->p, FLUX_JOBTAP_CURRENT_JOB, ARRIVAL_AUX);
     int64_t priority;
 
     if (!arr || arr->acked || arr->onward)
@@ -300,9 +328,14 @@ void accept_destroy (struct accept *a)
     if (a) {
         int saved_errno = errno;
         while (a->submitting)
-            submission_destroy (a->submitting, ENOSYS, "the delegate plugin was unloaded on the target");
+            submission_destroy (a->submitting,
+                                ENOSYS,
+                                "the delegate plugin was unloaded on the target");
         for (int i = 0; i < a->nqueued; i++) {
-            (void)flux_respond_error (a->h, a->queued[i], ENOSYS, "the delegate plugin was unloaded");
+            (void)flux_respond_error (a->h,
+                                      a->queued[i],
+                                      ENOSYS,
+                                      "the delegate plugin was unloaded");
             flux_msg_decref (a->queued[i]);
         }
         free (a->queued);

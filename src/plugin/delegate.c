@@ -36,7 +36,8 @@
  *                   a copy made here waits in PRIORITY for its ack.
  *
  * Messages:
- *   job-manager.delegate.stdin (a service)
+ *   job-manager.delegate.stdin (a service, open to guests: a job's owner
+ *                   attaches to it)
  *                   takes and drops what flux job attach sends as stdin.
  *   shell-ID.kill (events, flux job kill)
  *                   the signal is sent to the remote job of job ID.
@@ -96,8 +97,8 @@ struct delegate_ctx {
     double link_timeout;
     double link_idle;
     double metrics_interval;
-    int only_configured;  // 1, 0, or -1: as access.allow-guest-user
-    bool multi_user;      // access.allow-guest-user
+    int only_configured;              // 1, 0, or -1: as access.allow-guest-user
+    bool multi_user;                  // access.allow-guest-user
     struct kill_events *kill_events;  // flux job kill
 };
 
@@ -133,7 +134,12 @@ static struct route *request_route (struct delegate_ctx *ctx,
 
     if (request_check (dc, value, userid, getuid (), only_configured (ctx), errp) < 0
         || (userid != getuid ()
-            && request_check_other_user (dc, value, jobspec, refusal, ctx->targets, errp)
+            && request_check_other_user (dc,
+                                         value,
+                                         jobspec,
+                                         refusal,
+                                         ctx->targets,
+                                         errp)
                    < 0))
         return NULL;
     return route_create (json_string_value (value), errp);
@@ -570,7 +576,8 @@ int flux_plugin_init (flux_plugin_t *p)
     if (!(ctx->instance = instance_create (ctx->h))
         || flux_plugin_register (p, "delegate", tab) < 0
         || !(ctx->accept = accept_create (p)) || env_create (ctx, journal) < 0
-        || flux_jobtap_service_register (p, "stdin", stdin_cb, ctx) < 0
+        || flux_jobtap_service_register_ex (p, "stdin", FLUX_ROLE_USER, stdin_cb, ctx)
+               < 0
         || !(ctx->kill_events = kill_events_create (ctx->h, ctx->env)))
         return -1;
     return 0;

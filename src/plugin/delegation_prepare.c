@@ -82,7 +82,10 @@ static int job_cannot_travel (struct delegation *d, const char *J, flux_error_t 
     return submitted ? 0 : -1;
 }
 
-static int send_copy (struct delegation *d, struct rcopy *c, const char *jobspec, const char *J)
+static int send_copy (struct delegation *d,
+                      struct rcopy *c,
+                      const char *jobspec,
+                      const char *J)
 {
     char key[256];
     const char *instance = "";

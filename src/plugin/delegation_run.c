@@ -269,8 +269,13 @@ static void exec_override (struct delegation *d, const char *event, int status)
 {
     const struct host *host = &d->env->host;
 
-    if (!(d->req_exec =
-              host->ops->exec_override (host->h, d->id, event, status, exec_cb, d)))
+    if (!(d->req_exec = host->ops->exec_override (host->h,
+                                                  d->id,
+                                                  d->userid,
+                                                  event,
+                                                  status,
+                                                  exec_cb,
+                                                  d)))
         delegation_fail (d,
                          "exec",
                          REMOTE_CANCEL,

@@ -62,8 +62,10 @@ struct host_ops {
                                 void *arg);
     struct host_req *(*commit_R) (
         void *h, flux_jobid_t id, json_t *R, host_done_f cb, void *arg);
+    /* job-exec accepts it from the job's owner only: sent as 'userid' */
     struct host_req *(*exec_override) (void *h,
                                        flux_jobid_t id,
+                                       uint32_t userid,
                                        const char *event,  // "start", "finish"
                                        int status,
                                        host_done_f cb,

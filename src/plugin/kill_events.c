@@ -19,7 +19,10 @@ struct kill_events {
     flux_future_t *f_subscribe;
 };
 
-static void kill_event_cb (flux_t *h, flux_msg_handler_t *mh, const flux_msg_t *msg, void *arg)
+static void kill_event_cb (flux_t *h,
+                           flux_msg_handler_t *mh,
+                           const flux_msg_t *msg,
+                           void *arg)
 {
     struct kill_events *k = arg;
     const char *topic;

@@ -168,7 +168,9 @@ static void connected (struct tlink *l, json_t *hello)
 static void connect_error (struct tlink *l, const char *text);
 
 /* Whether the target accepts delegated jobs (accept.h): a target
- * without the plugin, or an older one, answers with an error.
+ * without the plugin, or an older one, has no such service (ENOSYS,
+ * or EPERM where the service is not for us);
+ * another error is a failed connect, tried again.
  */
 static void hello_cb (flux_future_t *f, void *arg)
 {
@@ -176,8 +178,15 @@ static void hello_cb (flux_future_t *f, void *arg)
     json_t *hello = NULL;
     int accept = 0;
 
-    if (flux_rpc_get_unpack (f, "o", &hello) < 0
-        || json_unpack (hello, "{s?b}", "accept", &accept) < 0)
+    if (flux_rpc_get_unpack (f, "o", &hello) < 0) {
+        if (errno != ENOSYS && errno != EPERM) {
+            char why[256];
+            snprintf (why, sizeof (why), "hello: %s", future_strerror (f, errno));
+            connect_error (l, why);
+            return;
+        }
+        hello = NULL;
+    } else if (json_unpack (hello, "{s?b}", "accept", &accept) < 0)
         hello = NULL;
     l->accepts = accept;
     hello = hello ? json_incref (hello) : json_pack ("{s:b}", "accept", 0);
@@ -204,11 +213,8 @@ static void owner_cb (flux_future_t *f, void *arg)
         (void)flux_attr_set_cacheonly (l->h, "security.owner", owner);
     flux_future_destroy (f);
     l->f_owner = NULL;
-    if (!(l->f_hello = flux_rpc (l->h,
-                                 "job-manager.delegate.hello",
-                                 "{}",
-                                 FLUX_NODEID_ANY,
-                                 0))
+    if (!(l->f_hello =
+              flux_rpc (l->h, "job-manager.delegate.hello", "{}", FLUX_NODEID_ANY, 0))
         || flux_future_then (l->f_hello, -1., hello_cb, l) < 0)
         connect_error (l, strerror (errno));
 }

@@ -38,7 +38,9 @@ int request_check (const struct delegate_conf *dc,
 /* Why the target at 'uri' cannot take the job (in 'queue', NULL if
  * none), or NULL if it can.
  */
-typedef const char *(*request_refusal_f) (const char *uri, const char *queue, void *arg);
+typedef const char *(*request_refusal_f) (const char *uri,
+                                          const char *queue,
+                                          void *arg);
 
 /* A job of another user than the instance owner travels as it was
  * signed (accept.h): check that it can, and that its target (or one of

@@ -28,8 +28,9 @@ static void rjob_futures_destroy (struct rjob *job)
     flux_future_destroy (job->f_cancel);
     flux_future_destroy (job->f_release);
     flux_future_destroy (job->f_kill);
+    flux_future_destroy (job->f_exec);
     job->f_submit = job->events.f = job->output.f = NULL;
-    job->f_R = job->f_cancel = job->f_release = job->f_kill = NULL;
+    job->f_R = job->f_cancel = job->f_release = job->f_kill = job->f_exec = NULL;
 }
 
 static void rjob_destroy (struct rjob *job)
@@ -43,6 +44,7 @@ static void rjob_destroy (struct rjob *job)
         rjob_futures_destroy (job);
         rjob_copy_destroy (job->copy);
         free (job->cancel_reason);
+        free (job->end_why);
         free (job->reported);
         outcount_clear (&job->outcount);
         free (job);
@@ -357,6 +359,16 @@ static flux_future_t *accept_request (struct rjob *job, struct tlink *l)
 
 static void submit (struct rjob *job, struct tlink *l)
 {
+    if (job->via_accept && !link_accepts (l)) {
+        /* sent once by an accept request: never also the other way */
+        report_failure (job,
+                        l,
+                        LINK_SUBMIT_FAILED,
+                        "",
+                        "the target no longer accepts delegated jobs");
+        rjob_destroy (job);
+        return;
+    }
     job->via_accept = link_accepts (l);
     job->sent_urgency = job->via_accept ? job->urgency : FLUX_JOB_URGENCY_HOLD;
     if (!job->via_accept && !job->copy->jobspec) {

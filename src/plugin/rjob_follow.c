@@ -23,7 +23,13 @@
  * until the answer comes.
  *
  * "start" starts following the output eventlog (rjob_output.c), "clean"
- * tells it the job ended.
+ * tells it the job ended.  A job that finished with a nonzero status may
+ * owe it to a component that failed before its shell ran (the IMP that
+ * refused its J, say), whose reason is only in its exec eventlog: a
+ * "log" entry of component "flux-imp".  That eventlog is read after
+ * "finish", and such an entry reported as an exception of type "exec"
+ * (its note the IMP's message); the end of the output, after which the
+ * source job finishes, is reported only after that (rjob_output.c).
  */
 
 #if HAVE_CONFIG_H
@@ -96,6 +102,90 @@ static bool first_time (struct rjob *job, json_t *entry, const char *name)
     return true;
 }
 
+/* An entry of the exec eventlog of a job that failed: the IMP's reason,
+ * if that is what failed, as an exception of type "exec".  Return true
+ * once there is nothing more to read.
+ */
+static bool take_exec_entry (struct rjob *job, struct tlink *l, const char *s)
+{
+    json_t *o = json_loads (s, 0, NULL);
+    const char *name = "", *component = "", *data = NULL;
+    double t = 0.;
+    json_t *entry;
+    bool over = false;
+
+    (void)json_unpack (o,
+                       "{s?F s?s s?{s?s s?s}}",
+                       "timestamp",
+                       &t,
+                       "name",
+                       &name,
+                       "context",
+                       "component",
+                       &component,
+                       "data",
+                       &data);
+    if (!strcmp (name, "log") && !strcmp (component, "flux-imp") && data) {
+        if ((entry = json_pack ("{s:f s:s s:{s:s s:i s:s%}}",
+                                "timestamp",
+                                t,
+                                "name",
+                                "exception",
+                                "context",
+                                "type",
+                                "exec",
+                                "severity",
+                                0,
+                                "note",
+                                data,
+                                strcspn (data, "\n")))) {
+            link_report (l, LINK_EVENT, job->srcid, job->remote_id, entry, NULL);
+            json_decref (entry);
+        }
+        over = true;  // the first says why
+    } else if (!strcmp (name, "done"))
+        over = true;
+    json_decref (o);
+    return over;
+}
+
+static void exec_watch_cb (flux_future_t *f, void *arg)
+{
+    struct rjob *job = arg;
+    struct tlink *l = flux_future_aux_get (f, "link");
+    const char *s;
+
+    if (flux_job_event_watch_get (f, &s) == 0 && !job->dropped
+        && !take_exec_entry (job, l, s)) {
+        flux_future_reset (f);
+        return;
+    }
+    (void)flux_job_event_watch_cancel (f);
+    flux_future_destroy (f);
+    job->f_exec = NULL;
+    rjob_output_end_report (job, l);
+}
+
+/* The job finished: if it failed, see why in its exec eventlog before
+ * its output's end is reported.
+ */
+static void job_finished (struct rjob *job, struct tlink *l, json_t *entry)
+{
+    (void)json_unpack (entry, "{s:{s:i}}", "context", "status", &job->status);
+    if (job->status != 0 && !job->f_exec
+        && (job->f_exec = flux_job_event_watch (link_handle (l),
+                                                job->remote_id,
+                                                "guest.exec.eventlog",
+                                                0))) {
+        if (flux_future_aux_set (job->f_exec, "link", l, NULL) == 0
+            && flux_future_then (job->f_exec, -1., exec_watch_cb, job) == 0)
+            return;
+        flux_future_destroy (job->f_exec);
+        job->f_exec = NULL;
+    }
+    rjob_output_end_report (job, l);
+}
+
 /* Report a new entry; "alloc" brings R (with it from the journal, else
  * read), "start" starts following the output, "clean" ends the job.
  */
@@ -116,6 +206,8 @@ static void take_entry (struct rjob *job, struct tlink *l, json_t *entry, json_t
             lookup_R (job, l);
     } else if (!strcmp (name, "start") && !job->output.started)
         rjob_output_start (job, l);
+    else if (!strcmp (name, "finish"))
+        job_finished (job, l, entry);
     else if (!strcmp (name, "clean")) {
         job->inactive = true;
         rjob_output_ended (job, l);
@@ -188,6 +280,7 @@ static bool by_eventlog (struct rjob *job, struct tlink *l)
 
 void rjob_follow (struct rjob *job, struct tlink *l)
 {
+    rjob_output_end_report (job, l);  // if its exec watch was cut
     if (!job->events.f && !job->events.done && by_eventlog (job, l))
         watch_start (&job->events, l);
     if (job->output.started && !job->output.f && !job->output.done)

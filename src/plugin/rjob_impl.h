@@ -60,6 +60,10 @@ struct rjob {
     flux_future_t *f_R;
     flux_future_t *f_cancel;
     flux_future_t *f_kill;
+    flux_future_t *f_exec;     // watch of its exec eventlog after a failure
+    int status;                // of its "finish"
+    bool end_deferred;         // its output ended: reported once its exec
+    char *end_why;             //   eventlog was read (f_exec), with this
     struct rwatch events;      // the job eventlog, where the journal is not read
     struct rwatch output;      // guest.output, from the remote "start"
     struct outcount outcount;  // of the output read by the current watch
@@ -94,6 +98,10 @@ void rjob_claim (struct rjob_list *list, struct rjob *job, struct tlink *l);
 void follow_stop (struct rjob_list *list);
 
 /* rjob_output.c */
+/* Report the end of the output, if it ended, unless the exec eventlog
+ * of the failed job is being read (the source ends right after).
+ */
+void rjob_output_end_report (struct rjob *job, struct tlink *l);
 /* Follow the output eventlog, from the remote "start" or a reconnect.
  */
 void rjob_output_start (struct rjob *job, struct tlink *l);

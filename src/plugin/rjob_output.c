@@ -72,7 +72,18 @@ static void output_stop (struct rjob *job)
 static void output_ended (struct rjob *job, struct tlink *l, const char *why)
 {
     job->output.done = true;
-    report_failure (job, l, LINK_OUTPUT_END, "", why);
+    job->end_deferred = true;
+    free (job->end_why);
+    job->end_why = strdup (why);
+    rjob_output_end_report (job, l);
+}
+
+void rjob_output_end_report (struct rjob *job, struct tlink *l)
+{
+    if (!job->end_deferred || job->f_exec)
+        return;
+    job->end_deferred = false;
+    report_failure (job, l, LINK_OUTPUT_END, "", job->end_why ? job->end_why : "");
 }
 
 static void lookup_cb (flux_future_t *f, void *arg)

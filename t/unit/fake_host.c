@@ -152,8 +152,13 @@ static struct host_req *h_commit_R (
     return req;
 }
 
-static struct host_req *h_exec_override (
-    void *h, flux_jobid_t id, const char *event, int status, host_done_f cb, void *arg)
+static struct host_req *h_exec_override (void *h,
+                                         flux_jobid_t id,
+                                         uint32_t userid,
+                                         const char *event,
+                                         int status,
+                                         host_done_f cb,
+                                         void *arg)
 {
     struct host_req *req = req_add (h, FAKE_OVERRIDE, id, arg);
 

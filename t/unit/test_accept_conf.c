@@ -48,10 +48,12 @@ int main (int argc, char **argv)
                 == 0
             && ac.hop_limit == 3 && ac.ack_timeout == 120.,
         "hop-limit and ack-timeout (a duration) read");
-    ok (accept_conf_origin_allowed (&ac, origin), "an origin listed by its URI: allowed");
+    ok (accept_conf_origin_allowed (&ac, origin),
+        "an origin listed by its URI: allowed");
     json_decref (origin);
     origin = load ("{\"host\":\"login1\"}");
-    ok (accept_conf_origin_allowed (&ac, origin), "an origin listed by its host: allowed");
+    ok (accept_conf_origin_allowed (&ac, origin),
+        "an origin listed by its host: allowed");
     json_decref (origin);
     origin = load ("{\"host\":\"login3\",\"uri\":\"local:///run/flux/local\"}");
     ok (!accept_conf_origin_allowed (&ac, origin), "an origin not listed: refused");
@@ -62,10 +64,13 @@ int main (int argc, char **argv)
         "ack-timeout as a number of seconds");
     accept_conf_clear (&ac);
     bad ("{\"delegate-accept\":1}", "delegate-accept must be a table");
-    bad ("{\"delegate-accept\":{\"hop-limit\":0}}", "hop-limit must be an integer from 1 to 64");
+    bad ("{\"delegate-accept\":{\"hop-limit\":0}}",
+         "hop-limit must be an integer from 1 to 64");
     bad ("{\"delegate-accept\":{\"hop-limit\":\"2\"}}", "hop-limit must be an integer");
-    bad ("{\"delegate-accept\":{\"ack-timeout\":\"soon\"}}", "ack-timeout must be a duration");
-    bad ("{\"delegate-accept\":{\"ack-timeout\":-1}}", "ack-timeout must be greater than zero");
+    bad ("{\"delegate-accept\":{\"ack-timeout\":\"soon\"}}",
+         "ack-timeout must be a duration");
+    bad ("{\"delegate-accept\":{\"ack-timeout\":-1}}",
+         "ack-timeout must be greater than zero");
     bad ("{\"delegate-accept\":{\"allow-origins\":\"login1\"}}",
          "allow-origins must be an array of strings");
     bad ("{\"delegate-accept\":{\"allow-origins\":[\"a\",\"\"]}}",

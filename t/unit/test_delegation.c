@@ -67,8 +67,9 @@ static void world_init (struct world *w, const char *conf)
     fake_host_init (&w->fh);
     w->host.ops = &fake_host_ops;
     w->host.h = &w->fh;
-    w->origin = load ("{\"uri\":\"local:///src\",\"host\":\"src\","
-                      "\"instance\":\"I\"}");
+    w->origin = load (
+        "{\"uri\":\"local:///src\",\"host\":\"src\","
+        "\"instance\":\"I\"}");
     p.origin = w->origin;
     p.owner = OWNER;
     p.targets.open_arg = &w->fh;

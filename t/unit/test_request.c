@@ -147,15 +147,17 @@ static int other (struct delegate_conf *dc,
 
 static void test_other_user (void)
 {
-    json_t *conf = load ("{\"delegate\":[{\"uri\":\"local:///a\",\"label\":\"a\"},"
-                         "{\"uri\":\"local:///b\",\"label\":\"b\"}]}");
+    json_t *conf = load (
+        "{\"delegate\":[{\"uri\":\"local:///a\",\"label\":\"a\"},"
+        "{\"uri\":\"local:///b\",\"label\":\"b\"}]}");
     struct delegate_conf *dc = delegate_conf_parse (conf, NULL);
     json_t *v = json_string ("local:///elsewhere");
     flux_error_t error;
 
     ok (request_check (dc, v, 6, 5, false, &error) < 0
-            && strstr (error.text, "local:///elsewhere: not a configured target (another"
-                                   " user's job may go only to one)"),
+            && strstr (error.text,
+                       "local:///elsewhere: not a configured target (another"
+                       " user's job may go only to one)"),
         "another user, a URI not configured: refused, saying why");
     ok (request_check (dc, v, 5, 5, false, &error) == 0,
         "the owner, the same URI: accepted");
@@ -170,17 +172,26 @@ static void test_other_user (void)
     ok (other (dc, "a", "{\"queue\":\"debug\"}", &error) < 0
             && strstr (error.text, "a has no such queue debug"),
         "a queue the target lacks: refused, naming it");
-    ok (other (dc, "a", "{\"dependencies\":[{\"scheme\":\"afterok\",\"value\":\"f1\"}]}", &error)
+    ok (other (dc,
+               "a",
+               "{\"dependencies\":[{\"scheme\":\"afterok\",\"value\":\"f1\"}]}",
+               &error)
                 < 0
-            && strstr (error.text, "its dependency afterok:f1 names a job of this instance"),
+            && strstr (error.text,
+                       "its dependency afterok:f1 names a job of this instance"),
         "an afterok dependency: refused, naming it");
-    ok (other (dc, "a", "{\"dependencies\":[{\"scheme\":\"begin-time\",\"value\":\"1\"}]}", &error)
+    ok (other (dc,
+               "a",
+               "{\"dependencies\":[{\"scheme\":\"begin-time\",\"value\":\"1\"}]}",
+               &error)
             == 1,
         "a begin-time dependency travels");
-    ok (other (dc, "round_robin", "{}", &error) >= 1, "a policy with an accepting target: taken");
+    ok (other (dc, "round_robin", "{}", &error) >= 1,
+        "a policy with an accepting target: taken");
     ok (other (dc, "assign:1", "{}", &error) < 0
-            && strstr (error.text, "no target of assign:1 takes other users' jobs (it must"
-                                   " accept them and be connected)"),
+            && strstr (error.text,
+                       "no target of assign:1 takes other users' jobs (it must"
+                       " accept them and be connected)"),
         "a policy whose only target does not accept: refused");
     ok (other (dc, "round_robin", "{\"queue\":\"debug\"}", &error) < 0
             && strstr (error.text, "in queue debug"),
