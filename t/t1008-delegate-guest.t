@@ -15,23 +15,9 @@ test_under_flux 2 "$@"
 
 GUEST=$(($(id -u) + 4242))
 
-# Print J: the jobspec of 'flux run --dry-run ARGS' signed for userid GUEST.
-signed_as_guest () {
-    flux run --dry-run "$@" |
-        flux python -c '
-import sys
-from flux.security import SecurityContext
-jobspec = sys.stdin.read()
-J = SecurityContext().sign_wrap_as(int(sys.argv[1]), jobspec, mech_type="none")
-print(J.decode("utf-8"))
-' "$GUEST"
-}
-
 # Submit ARGS to instance A as the guest; print the job id.
 submit_as_guest () {
-    signed_as_guest "$@" >guest.J &&
-        FLUX_URI=$A FLUX_HANDLE_USERID=$GUEST \
-            flux job submit --flags=signed guest.J
+    submit_as $GUEST $A "$@"
 }
 
 test_expect_success 'flux-core is built with flux-security (to sign as a guest)' '

@@ -40,25 +40,15 @@ print(r["id"])
 PY
 }
 
-# Print J: the jobspec of 'flux run --dry-run ARGS' signed for userid GUEST.
-signed_as_guest () {
-    flux run --dry-run "$@" |
-        flux python -c '
-import sys
-from flux.security import SecurityContext
-jobspec = sys.stdin.read()
-J = SecurityContext().sign_wrap_as(int(sys.argv[1]), jobspec, mech_type="none")
-print(J.decode("utf-8"))
-' "$GUEST"
-}
+# Submit ARGS to instance A as the guest; print the job id.
 submit_as_guest () {
-    signed_as_guest "$@" >guest.J &&
-        FLUX_URI=$A FLUX_HANDLE_USERID=$GUEST \
-            flux job submit --flags=signed guest.J
+    submit_as $GUEST $A "$@"
 }
 jobs_with_key () {
     on $1 flux jobs -a -n -o {id} | while read id; do
-        on $1 flux job eventlog $id | grep -q "delegate::accept key=\"$2\"" && echo $id
+        if on $1 flux job eventlog $id | grep -q "delegate::accept key=\"$2\""; then
+            echo $id
+        fi
     done
 }
 
@@ -192,12 +182,16 @@ test_expect_success 'the answer lost (ssh killed right after the request): one c
     test "$(job_result $A $id)" = "COMPLETED 0" &&
     src=$(flux job id --to=dec $id) &&
     for j in $(on $B flux jobs -a -n -o {id}); do
-        on $B flux job info $j jobspec |
-            jq -e ".attributes.system.delegate_origin.jobid == $src" >/dev/null &&
+        if on $B flux job info $j jobspec |
+            jq -e ".attributes.system.delegate_origin.jobid == $src" >/dev/null; then
             echo $j
+        fi
     done >copies &&
+    echo "source job $src, remote $(remote_jobid $A $id); copies:" &&
     cat copies &&
-    test $(wc -l <copies) -eq 1
+    test $(wc -l <copies) -eq 1 &&
+    jobs_with_key $B $(on $A flux kvs get delegate.instance)/$src/1 >keyed &&
+    test_cmp copies keyed
 '
 test_expect_success 'other users: a plain target is refused at submission' '
     test_must_fail submit_as_guest --dependency=delegate:c true 2>err &&

@@ -18,6 +18,11 @@
 #   event_context URI ID EVENT KEY   a key of an event's context
 #   wait_event URI ID EVENT [SECS]   wait for an event (default 30s)
 #   targets_toml LABEL=URI...    print [[delegate]] tables (=URI: no label)
+#   submit_as USERID URI ARGS... submit 'flux run --dry-run ARGS' to the
+#                                instance at URI as another user, simulated
+#                                as flux-core's tests do: signed for USERID
+#                                (mech none), FLUX_HANDLE_USERID=USERID;
+#                                print the job id
 #   wait_until SECS CMD...       run CMD until it succeeds, every 0.1s; fail,
 #                                saying so, if it has not after SECS seconds
 #   query_true URI JQ-EXPR       the plugin's jobtap query at URI makes the
@@ -141,4 +146,17 @@ targets_toml () {
             printf 'label = "%s"\n' "${pair%%=*}"
         fi
     done
+}
+
+submit_as () {
+    local userid=$1 uri=$2
+    shift 2
+    flux run --dry-run "$@" |
+        flux python -c '
+import sys
+from flux.security import SecurityContext
+J = SecurityContext().sign_wrap_as(int(sys.argv[1]), sys.stdin.read(), mech_type="none")
+print(J.decode("utf-8"))
+' "$userid" >signed.J &&
+        FLUX_URI=$uri FLUX_HANDLE_USERID=$userid flux job submit --flags=signed signed.J
 }
