@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-3.0 */
 
-/* accept.c - the accepting side (accept.h): the services, the copies in
- * flight, their hold in PRIORITY until acknowledged
- *
- * (the services, the priority hold and the settings are accept_service.c)
+/* accept.c - the accepting side (accept.h): the submissions in flight,
+ * the copies they make, how a copy is recognised at job.create and found
+ * again after a reload (the services, the hold in PRIORITY and the
+ * settings are accept_service.c)
  *
  * Per accept request:
  *
@@ -30,7 +30,6 @@
 
 #include "accept_impl.h"
 #include "errfmt.h"
-#include "history.h"
 #include "jobspec.h"
 #include "request.h"
 
@@ -62,7 +61,7 @@ struct arrival *key_find (struct accept *a, const char *key)
     return arr;
 }
 
-static void key_map (struct arrival *arr)
+void key_map (struct arrival *arr)
 {
     uint64_t h = key_hash (arr->key);
 
@@ -148,7 +147,7 @@ static void ack_timeout_cb (flux_reactor_t *r,
         flux_log_error (a->h, "delegate: cannot cancel copy %ju", (uintmax_t)arr->id);
 }
 
-static void arrival_await_ack (struct arrival *arr)
+void arrival_await_ack (struct arrival *arr)
 {
     flux_reactor_t *r = flux_get_reactor (arr->a->h);
 
@@ -166,10 +165,10 @@ static void arrival_await_ack (struct arrival *arr)
                         (uintmax_t)arr->id);
 }
 
-static struct arrival *arrival_create (struct accept *a,
-                                       flux_jobid_t id,
-                                       const char *key,
-                                       int hops)
+struct arrival *arrival_create (struct accept *a,
+                                flux_jobid_t id,
+                                const char *key,
+                                int hops)
 {
     struct arrival *arr = calloc (1, sizeof (*arr));
 
@@ -423,6 +422,23 @@ struct submission *submission_find (struct accept *a, const char *key)
 
 /* ---- job.create: is it a copy? ---- */
 
+/* The key and hops a jobspec copy carries (submit_jobspec), or NULL. */
+const char *jobspec_key (json_t *jobspec, int *hopsp)
+{
+    const char *key = NULL;
+
+    (void)json_unpack (jobspec,
+                       "{s:{s:{s:{s:s s?i}}}}",
+                       "attributes",
+                       "system",
+                       "delegate_origin",
+                       "key",
+                       &key,
+                       "hops",
+                       hopsp);
+    return key;
+}
+
 static bool takes_as_copy (struct submission *s,
                            uint32_t userid,
                            json_t *jobspec,
@@ -430,18 +446,12 @@ static bool takes_as_copy (struct submission *s,
 {
     bool match;
     json_t *shape;
+    int hops;
 
     if (s->userid != userid || (s->shape != NULL) != J)
         return false;
     if (!J) {
-        const char *key = NULL;
-        (void)json_unpack (jobspec,
-                           "{s:{s:{s:{s:s}}}}",
-                           "attributes",
-                           "system",
-                           "delegate_origin",
-                           "key",
-                           &key);
+        const char *key = jobspec_key (jobspec, &hops);
         return s->ncand == 0 && key && !strcmp (key, s->key);
     }
     shape = shape_of (jobspec);
@@ -468,88 +478,23 @@ static enum arrival_kind take_new (
     s->cand = cand;
     s->cand[s->ncand++] = id;
     arr->sub = s;
-    if (flux_jobtap_event_post_pack (a->p,
-                                     id,
-                                     arr->onward ? "delegate::accept-onward"
-                                                 : "delegate::accept",
-                                     "{s:s s:O s:i}",
-                                     "key",
-                                     s->key,
-                                     "origin",
-                                     s->origin,
-                                     "hops",
-                                     s->hops)
-        < 0)
+    if (!J)  // a jobspec copy: its jobspec holds its key, it goes no further
+        arr->onward = false;
+    else if (flux_jobtap_event_post_pack (a->p,
+                                          id,
+                                          arr->onward ? "delegate::accept-onward"
+                                                      : "delegate::accept",
+                                          "{s:s s:O s:i}",
+                                          "key",
+                                          s->key,
+                                          "origin",
+                                          s->origin,
+                                          "hops",
+                                          s->hops)
+             < 0)
         flux_log_error (a->h, "delegate: cannot record copy %s", s->key);
     *hopsp = arr->hops;
     return arr->onward ? ARRIVAL_ONWARD : ARRIVAL_HERE;
-}
-
-/* A copy found as the plugin loads: its key and hops are in its eventlog. */
-static void scan_done (struct accept *a)
-{
-    if (--a->scans > 0)
-        return;
-    while (a->nqueued > 0) {
-        const flux_msg_t *msg = a->queued[0];
-        memmove (a->queued, a->queued + 1, --a->nqueued * sizeof (*a->queued));
-        accept_request (a, msg);
-        flux_msg_decref (msg);
-    }
-}
-
-static void scan_cb (flux_future_t *f, void *arg)
-{
-    struct accept *a = arg;
-    flux_jobid_t id = *(flux_jobid_t *)flux_future_aux_get (f, "id");
-    const char *eventlog;
-    struct history hist;
-    struct arrival *arr = arrival_get (a, id);
-
-    if (arr && !arr->key && flux_kvs_lookup_get (f, &eventlog) == 0
-        && history_parse (eventlog, &hist, NULL) == 0 && hist.accept_key[0]
-        && (arr->key = strdup (hist.accept_key))) {
-        arr->hops = hist.accept_hops;
-        if (!arr->acked)
-            key_map (arr);
-    }
-    flux_future_destroy (f);
-    scan_done (a);
-}
-
-static enum arrival_kind take_found (struct accept *a, flux_jobid_t id, int state)
-{
-    bool onward =
-        flux_jobtap_job_event_posted (a->p, id, "delegate::accept-onward") > 0;
-    struct arrival *arr;
-    flux_jobid_t *idp;
-    flux_future_t *f = NULL;
-    char key[64];
-
-    if (!onward && flux_jobtap_job_event_posted (a->p, id, "delegate::accept") <= 0)
-        return ARRIVAL_NONE;
-    /* its hops are read below: until then, no further than the limit */
-    if (!(arr = arrival_create (a, id, NULL, a->conf.hop_limit)))
-        return ARRIVAL_NONE;
-    arr->onward = onward;
-    if ((onward && state != FLUX_JOB_STATE_DEPEND)
-        || (!onward && state != FLUX_JOB_STATE_PRIORITY))
-        arrival_done (arr);  // acknowledged before
-    else
-        arrival_await_ack (arr);
-    if (flux_job_kvs_key (key, sizeof (key), id, "eventlog") < 0
-        || !(idp = malloc (sizeof (*idp))))
-        return onward ? ARRIVAL_ONWARD : ARRIVAL_HERE;
-    *idp = id;
-    if (!(f = flux_kvs_lookup (a->h, NULL, 0, key))
-        || flux_future_aux_set (f, "id", idp, free) < 0) {
-        free (idp);
-        flux_future_destroy (f);
-    } else if (flux_future_then (f, -1., scan_cb, a) < 0)
-        flux_future_destroy (f);
-    else
-        a->scans++;
-    return onward ? ARRIVAL_ONWARD : ARRIVAL_HERE;
 }
 
 enum arrival_kind accept_job_create (struct accept *a,
@@ -561,7 +506,7 @@ enum arrival_kind accept_job_create (struct accept *a,
 {
     if (state != FLUX_JOB_STATE_NEW) {
         *hopsp = a->conf.hop_limit;
-        return take_found (a, id, state);
+        return take_found (a, id, userid, jobspec, state);
     }
     if (!a->submitting)
         return ARRIVAL_NONE;

@@ -21,12 +21,14 @@
  * A copy waits in PRIORITY (the job.state.priority and job.priority.get
  * callbacks answer "unavailable") until its ack, then gets the priority
  * the plugins before this one gave it.  Not acknowledged within
- * ack-timeout of its answer, it is cancelled.  It records its key,
- * origin and hops in one event, delegate::accept (its delegate request
- * is satisfied: it runs here) or delegate::accept-onward (hops below
+ * ack-timeout of its answer, it is cancelled.  A jobspec copy carries
+ * its key and hops in attributes.system.delegate_origin (the accepting
+ * side adds them) and posts no event.  A J copy records its key, origin
+ * and hops in one event, delegate::accept (its delegate request is
+ * satisfied: it runs here) or delegate::accept-onward (hops below
  * hop-limit: it may be delegated again, held by the "delegate-ack"
  * dependency instead until its ack).  A reloaded plugin finds its copies
- * by these events.
+ * by these.
  *
  * A copy is recognised at job.create: a jobspec copy by the key the
  * accepting side put into attributes.system.delegate_origin; a J copy,

@@ -4,6 +4,7 @@
  *
  *   accept.c          submissions in flight, the copies (arrivals), how
  *                     a copy is recognised at job.create
+ *   accept_reload.c   the copies found as the plugin loads
  *   accept_service.c  the hello, accept and ack services, the priority
  *                     hold, the settings
  */
@@ -86,6 +87,21 @@ int submission_start (struct accept *a,
                       const char *J,
                       json_t *jobspec,
                       flux_error_t *errp);
+
+void key_map (struct arrival *arr);
+struct arrival *arrival_create (struct accept *a,
+                                flux_jobid_t id,
+                                const char *key,
+                                int hops);
+/* Arm its ack-timeout. */
+void arrival_await_ack (struct arrival *arr);
+/* The key and hops a jobspec copy carries, or NULL. */
+const char *jobspec_key (json_t *jobspec, int *hopsp);
+
+/* accept_reload.c */
+/* job.create of a job found active as the plugin loads: is it a copy? */
+enum arrival_kind take_found (
+    struct accept *a, flux_jobid_t id, uint32_t userid, json_t *jobspec, int state);
 
 /* accept_service.c */
 /* Handle an accept request (also one queued while copies found on
