@@ -25,12 +25,13 @@ accept_rpc () {
 import json, sys, flux
 key, hops, host, ack = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 jobspec = json.load(open("dry.json"))
-jobspec["attributes"]["system"]["delegate_origin"] = {"host": host, "jobid": 1}
+jobspec["attributes"]["system"]["delegate_origin"] = {
+    "host": host, "jobid": 1, "key": key, "hops": hops}
 h = flux.Flux()
 try:
     r = h.rpc("job-manager.delegate.accept", {
         "key": key, "origin": {"host": host}, "hops": hops, "urgency": 16,
-        "userid": 0, "jobspec": jobspec}).get()
+        "userid": 0, "jobspec": json.dumps(jobspec)}).get()
 except OSError as e:
     print("error:", e.strerror)
     sys.exit(1)

@@ -209,16 +209,54 @@ bool accept_holds_dependency (struct accept *a, flux_jobid_t id)
 
 /* ---- submissions in flight ---- */
 
+/* In a->submitting, and by key in a->subs_by_key (chains of one hash). */
+static int submission_link (struct submission *s)
+{
+    struct accept *a = s->a;
+    uint64_t h = key_hash (s->key);
+
+    s->key_next = idmap_get (a->subs_by_key, h);
+    if (idmap_put (a->subs_by_key, h, s) < 0)
+        return -1;
+    if ((s->next = a->submitting))
+        s->next->pprev = &s->next;
+    s->pprev = &a->submitting;
+    a->submitting = s;
+    a->nsubmitting++;
+    return 0;
+}
+
+static void submission_unlink (struct submission *s)
+{
+    struct accept *a = s->a;
+    uint64_t h;
+    struct submission *head;
+
+    if (!s->pprev)
+        return;
+    if ((*s->pprev = s->next))
+        s->next->pprev = s->pprev;
+    s->pprev = NULL;
+    a->nsubmitting--;
+    h = key_hash (s->key);
+    if ((head = idmap_get (a->subs_by_key, h)) == s) {
+        if (s->key_next)
+            (void)idmap_put (a->subs_by_key, h, s->key_next);
+        else
+            (void)idmap_remove (a->subs_by_key, h, s);
+    } else {
+        while (head && head->key_next != s)
+            head = head->key_next;
+        if (head)
+            head->key_next = s->key_next;
+    }
+}
+
 void submission_destroy (struct submission *s, int errnum, const char *text)
 {
     struct accept *a = s->a;
 
-    for (struct submission **pp = &a->submitting; *pp; pp = &(*pp)->next) {
-        if (*pp == s) {
-            *pp = s->next;
-            break;
-        }
-    }
+    submission_unlink (s);
     for (int i = 0; i < s->ncand; i++) {
         struct arrival *arr = arrival_get (a, s->cand[i]);
         if (arr)
@@ -336,32 +374,6 @@ static flux_future_t *submit_J (struct accept *a,
     return f;
 }
 
-static flux_future_t *submit_jobspec (
-    struct accept *a, json_t *jobspec, const char *key, int hops, int urgency)
-{
-    json_t *copy = json_deep_copy (jobspec);
-    json_t *origin = NULL;
-    flux_future_t *f = NULL;
-    char *s = NULL;
-
-    (void)json_unpack (copy,
-                       "{s:{s:{s:o}}}",
-                       "attributes",
-                       "system",
-                       "delegate_origin",
-                       &origin);
-    if (json_is_object (origin)
-        && json_object_set_new (origin, "key", json_string (key)) == 0
-        && json_object_set_new (origin, "hops", json_integer (hops)) == 0
-        && (s = json_dumps (copy, JSON_COMPACT)))
-        f = flux_job_submit (a->h, s, urgency, 0);
-    else
-        errno = EPROTO;
-    free (s);
-    json_decref (copy);
-    return f;
-}
-
 int submission_start (struct accept *a,
                       const flux_msg_t *msg,
                       const char *key,
@@ -370,7 +382,7 @@ int submission_start (struct accept *a,
                       int urgency,
                       json_t *origin,
                       const char *J,
-                      json_t *jobspec,
+                      const char *jobspec,
                       flux_error_t *errp)
 {
     struct submission *s = calloc (1, sizeof (*s));
@@ -382,21 +394,21 @@ int submission_start (struct accept *a,
     s->userid = jobspec ? a->owner : userid;
     s->hops = hops;
     s->origin = json_incref (origin);
+    if (submission_link (s) < 0)  // before the copy can be created
+        goto nomem;
     if (J) {
         if (!(signed_jobspec = delegate_J_jobspec (J, errp)))
             goto error;
         if (!(s->shape = shape_of (signed_jobspec)))
             goto nomem;
         s->f = submit_J (a, J, userid, urgency);
-    } else
-        s->f = submit_jobspec (a, jobspec, key, hops, urgency);
+    } else  // its key and hops in delegate_origin, from the source
+        s->f = flux_job_submit (a->h, jobspec, urgency, 0);
     if (!s->f || flux_future_then (s->f, -1., submit_cb, s) < 0) {
         errfmt (errp, "cannot submit the copy: %s", strerror (errno));
         goto error;
     }
     json_decref (signed_jobspec);
-    s->next = a->submitting;
-    a->submitting = s;
     return 0;
 nomem:
     errfmt (errp, "out of memory");
@@ -414,10 +426,10 @@ error:
 
 struct submission *submission_find (struct accept *a, const char *key)
 {
-    for (struct submission *s = a->submitting; s; s = s->next)
-        if (!strcmp (s->key, key))
-            return s;
-    return NULL;
+    struct submission *s = idmap_get (a->subs_by_key, key_hash (key));
+    while (s && strcmp (s->key, key) != 0)
+        s = s->key_next;
+    return s;
 }
 
 /* ---- job.create: is it a copy? ---- */
@@ -468,10 +480,18 @@ static enum arrival_kind take_new (
     flux_jobid_t *cand;
     struct submission *s;
     struct arrival *arr;
+    int hops;
 
-    for (s = a->submitting; s; s = s->next)
-        if (takes_as_copy (s, userid, jobspec, J))
-            break;
+    if (!J) {  // a jobspec copy names its submission
+        const char *key = jobspec_key (jobspec, &hops);
+        if ((s = key ? submission_find (a, key) : NULL)
+            && !takes_as_copy (s, userid, jobspec, J))
+            s = NULL;
+    } else {
+        for (s = a->submitting; s; s = s->next)
+            if (takes_as_copy (s, userid, jobspec, J))
+                break;
+    }
     if (!s || !(cand = realloc (s->cand, (s->ncand + 1) * sizeof (*cand)))
         || !(arr = arrival_create (a, id, s->key, s->hops)))
         return ARRIVAL_NONE;

@@ -8,11 +8,12 @@
  *   hello    {} -> {accept:b, hop-limit:i, queues:[s]|null}
  *            asked by a source's link each time it connects
  *   accept   {key:s, origin:{host:s, uri?:s, ...}, hops:i, urgency:i,
- *             userid:I, J:s | jobspec:o} -> {id:I}
+ *             userid:I, J:s | jobspec:s} -> {id:I}
  *            make the copy of a source job: J (signed by the job's owner,
  *            submitted with that userid and the user role, so ingest
  *            checks the signer) or a jobspec (a job of the source's
- *            owner: submitted, and run, as this instance's owner).
+ *            owner: submitted, and run, as this instance's owner; its
+ *            attributes.system.delegate_origin holds the key and hops).
  *            'key' ("INSTANCE/SRCID/ATTEMPT") makes it idempotent: a
  *            resend gets the job made for the first request.
  *   ack      {id:I} (no response): the source knows the copy's id; the
@@ -22,8 +23,8 @@
  * callbacks answer "unavailable") until its ack, then gets the priority
  * the plugins before this one gave it.  Not acknowledged within
  * ack-timeout of its answer, it is cancelled.  A jobspec copy carries
- * its key and hops in attributes.system.delegate_origin (the accepting
- * side adds them) and posts no event.  A J copy records its key, origin
+ * its key and hops in attributes.system.delegate_origin (the source puts
+ * them there) and posts no event.  A J copy records its key, origin
  * and hops in one event, delegate::accept (its delegate request is
  * satisfied: it runs here) or delegate::accept-onward (hops below
  * hop-limit: it may be delegated again, held by the "delegate-ack"

@@ -20,6 +20,8 @@
 
 struct submission {
     struct submission *next;
+    struct submission **pprev;  // NULL: not linked
+    struct submission *key_next;
     struct accept *a;
     char *key;
     uint32_t userid;
@@ -55,6 +57,8 @@ struct accept {
     struct accept_conf conf;
     json_t *queues;  // names of the configured queues, or NULL
     struct submission *submitting;
+    struct idmap *subs_by_key;  // hash of key -> chain of submissions
+    int nsubmitting;
     struct idmap *by_key;  // hash of key -> chain of unacknowledged arrivals
     int unacked;
     int scans;                  // eventlogs of reloaded copies being read
@@ -85,7 +89,7 @@ int submission_start (struct accept *a,
                       int urgency,
                       json_t *origin,
                       const char *J,
-                      json_t *jobspec,
+                      const char *jobspec,
                       flux_error_t *errp);
 
 void key_map (struct arrival *arr);

@@ -62,7 +62,7 @@ static int check_request (struct accept *a,
                           int urgency,
                           json_t *origin,
                           const char *J,
-                          json_t *jobspec)
+                          const char *jobspec)
 {
     char name[512];
 
@@ -78,8 +78,8 @@ static int check_request (struct accept *a,
                               "this instance does not accept delegated jobs:"
                               " its configuration has no [delegate-accept] table");
     if (strlen (key) == 0 || strlen (key) > KEY_MAX || !json_is_object (origin)
-        || (!J == !jobspec) || (jobspec && !json_is_object (jobspec)) || hops < 1
-        || urgency < FLUX_JOB_URGENCY_MIN || urgency > FLUX_JOB_URGENCY_MAX)
+        || (!J == !jobspec) || hops < 1 || urgency < FLUX_JOB_URGENCY_MIN
+        || urgency > FLUX_JOB_URGENCY_MAX)
         return respond_error (a, msg, EPROTO, "malformed accept request");
     if (!accept_conf_origin_allowed (&a->conf, origin))
         return respond_error (a,
@@ -106,7 +106,7 @@ void accept_request (struct accept *a, const flux_msg_t *msg)
     int urgency;
     json_int_t userid;
     const char *J = NULL;
-    json_t *jobspec = NULL;
+    const char *jobspec = NULL;
     struct submission *s;
     struct arrival *arr;
     flux_error_t error;
@@ -118,7 +118,7 @@ void accept_request (struct accept *a, const flux_msg_t *msg)
     }
     if (flux_request_unpack (msg,
                              NULL,
-                             "{s:s s:o s:i s:i s:I s?s s?o}",
+                             "{s:s s:o s:i s:i s:I s?s s?s}",
                              "key",
                              &key,
                              "origin",
@@ -273,10 +273,6 @@ int accept_configure (struct accept *a, json_t *conf, flux_error_t *errp)
 
 json_t *accept_query (struct accept *a)
 {
-    int submitting = 0;
-
-    for (struct submission *s = a->submitting; s; s = s->next)
-        submitting++;
     return json_pack ("{s:b s:i s:f s:O? s:i s:i}",
                       "enabled",
                       a->conf.enabled,
@@ -287,7 +283,7 @@ json_t *accept_query (struct accept *a)
                       "allow-origins",
                       a->conf.origins,
                       "submitting",
-                      submitting,
+                      a->nsubmitting,
                       "unacknowledged",
                       a->unacked);
 }
@@ -312,7 +308,7 @@ struct accept *accept_create (flux_plugin_t *p)
     a->owner = getuid ();
     a->conf.hop_limit = ACCEPT_DEFAULT_HOP_LIMIT;
     a->conf.ack_timeout = ACCEPT_DEFAULT_ACK_TIMEOUT;
-    if (!(a->by_key = idmap_create ()))
+    if (!(a->by_key = idmap_create ()) || !(a->subs_by_key = idmap_create ()))
         goto error;
     for (size_t i = 0; i < sizeof (services) / sizeof (services[0]); i++)
         if (flux_jobtap_service_register (p, services[i].method, services[i].cb, a) < 0)
@@ -342,6 +338,7 @@ void accept_destroy (struct accept *a)
         accept_conf_clear (&a->conf);
         json_decref (a->queues);
         idmap_destroy (a->by_key);
+        idmap_destroy (a->subs_by_key);
         free (a);
         errno = saved_errno;
     }

@@ -21,16 +21,37 @@
 #include "delegation_impl.h"
 #include "jobspec.h"
 
-/* The copy records where it came from: this instance and the job id.
- */
 static void J_cb (void *arg, const char *J, int errnum);
 static void prepare_read_J (struct delegation *d);
 
+/* The key of this attempt (accept.h): "INSTANCE/SRCID/ATTEMPT".
+ */
+static void attempt_key (struct delegation *d, char *buf, size_t size)
+{
+    const char *instance = "";
+
+    (void)json_unpack (d->env->origin, "{s?s}", "instance", &instance);
+    snprintf (buf,
+              size,
+              "%s/%ju/%d",
+              instance,
+              (uintmax_t)d->id,
+              route_attempt (d->route));
+}
+
+/* The copy records where it came from: this instance, the job id, and
+ * the key and hops of this attempt (an accepting target finds its copy
+ * by them).
+ */
 static json_t *origin_create (struct delegation *d)
 {
     json_t *origin = json_deep_copy (d->env->origin);
+    char key[256];
 
-    if (!origin || json_object_set_new (origin, "jobid", json_integer (d->id)) < 0) {
+    attempt_key (d, key, sizeof (key));
+    if (!origin || json_object_set_new (origin, "jobid", json_integer (d->id)) < 0
+        || json_object_set_new (origin, "key", json_string (key)) < 0
+        || json_object_set_new (origin, "hops", json_integer (d->hops + 1)) < 0) {
         json_decref (origin);
         return NULL;
     }
@@ -88,7 +109,6 @@ static int send_copy (struct delegation *d,
                       const char *J)
 {
     char key[256];
-    const char *instance = "";
     struct link_job job = {
         .jobspec = jobspec,
         .J = jobspec ? NULL : J,
@@ -100,13 +120,7 @@ static int send_copy (struct delegation *d,
         .origin = d->env->origin,
     };
 
-    (void)json_unpack (d->env->origin, "{s?s}", "instance", &instance);
-    snprintf (key,
-              sizeof (key),
-              "%s/%ju/%d",
-              instance,
-              (uintmax_t)d->id,
-              route_attempt (d->route));
+    attempt_key (d, key, sizeof (key));
     return link_submit (copy_link (c), d->id, &job);
 }
 

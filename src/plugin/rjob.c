@@ -329,32 +329,24 @@ static void acknowledge (struct rjob *job, struct tlink *l)
 static flux_future_t *accept_request (struct rjob *job, struct tlink *l)
 {
     struct rjob_copy *c = job->copy;
-    json_t *jobspec = NULL;
-    flux_future_t *f;
 
-    if (c->jobspec && !(jobspec = json_loads (c->jobspec, 0, NULL)))
-        return NULL;
-    f = flux_rpc_pack (link_handle (l),
-                       "job-manager.delegate.accept",
-                       FLUX_NODEID_ANY,
-                       0,
-                       "{s:s s:O s:i s:i s:I s:s* s:O*}",
-                       "key",
-                       c->key ? c->key : "",
-                       "origin",
-                       c->origin,
-                       "hops",
-                       c->hops,
-                       "urgency",
-                       job->urgency,
-                       "userid",
-                       (json_int_t)c->userid,
-                       "J",
-                       jobspec ? NULL : c->J,
-                       "jobspec",
-                       jobspec);
-    json_decref (jobspec);
-    return f;
+    return flux_rpc_pack (link_handle (l),
+                          "job-manager.delegate.accept",
+                          FLUX_NODEID_ANY,
+                          0,
+                          "{s:s s:O s:i s:i s:I s:s}",
+                          "key",
+                          c->key ? c->key : "",
+                          "origin",
+                          c->origin,
+                          "hops",
+                          c->hops,
+                          "urgency",
+                          job->urgency,
+                          "userid",
+                          (json_int_t)c->userid,
+                          c->jobspec ? "jobspec" : "J",
+                          c->jobspec ? c->jobspec : c->J);
 }
 
 static void submit (struct rjob *job, struct tlink *l)

@@ -246,6 +246,8 @@ static void test_path (void)
     ok (l && in_flight (&w, A) == 1, "PREPARE takes a slot of the target");
     ok (answer_J (&w, d) && fake_cmds (l, "submit 1 0") == 1,
         "J read: the copy is sent held (urgency 0)");
+    ok (fake_cmds (l, "copy jobspec I/1/1 hops=1") == 1,
+        "the owner's job goes as a jobspec, with the key of attempt 1, hops 1");
     is_str (state (d), "submit", "PREPARE -> SUBMIT");
     submitted (&w, d, A, 501);
     is_str (state (d), "pending", "SUBMIT -> PENDING on the remote id");
@@ -657,9 +659,48 @@ static void test_recover (void)
     world_fini (&w);
 }
 
+/* A job of another user goes as its J, with its userid, recorded in
+ * delegate::submit; a copy of a copy (hops 1) goes with hops 2; the key
+ * names the attempt.
+ */
+static void test_other_user (void)
+{
+    struct world w;
+    struct delegation *d, *g;
+    struct route *route;
+    flux_error_t error;
+    json_t *ctx;
+
+    world_init (&w, NULL);
+    (void)json_object_set_new (w.fh.jobspecs, "7", load (jobspec));
+    if (!(route = route_create (A, &error))
+        || !(g = delegation_create (w.env, 7, 2000, 16, route))) {
+        printf ("Bail out! %s\n", error.text);
+        exit (1);
+    }
+    w.jobs[w.njobs++] = g;
+    delegation_set_hops (g, 1);
+    delegation_new (g);
+    fake_run (&w.fh);
+    ok (answer_J (&w, g) && fake_cmds (link_of (&w, A), "copy J I/7/1 hops=2") == 1,
+        "another user's job goes as J; a copy once delegated goes with hops 2");
+    submitted (&w, g, A, 701);
+    ctx = fake_event_context (&w.fh, 7, "delegate::submit");
+    ok (ctx && json_integer_value (json_object_get (ctx, "userid")) == 2000,
+        "delegate::submit names the userid the copy runs as");
+    d = job (&w, 8, A, NULL);
+    answer_J (&w, d);
+    submitted (&w, d, A, 801);
+    ctx = fake_event_context (&w.fh, 8, "delegate::submit");
+    ok (ctx && !json_object_get (ctx, "userid"),
+        "the owner's job: no userid (it runs as the target's owner)");
+    world_fini (&w);
+}
+
 int main (void)
 {
     test_path ();
+    test_other_user ();
     test_hold ();
     test_failover ();
     test_wait ();
