@@ -46,8 +46,9 @@
  *   plugin.query    the targets, the delegations in flight, the
  *                   accepting side.
  *
- * Events posted: delegate::submit {jobid, uri, label, attempt} when the
- * target accepted the job, with a memo {delegate: {target}};
+ * Events posted: delegate::submit {jobid, uri, label, attempt[, userid]}
+ * when the target accepted the job (userid: the copy runs there as the
+ * job's owner), with a memo {delegate: {target}};
  * delegate::failover {uri, label, attempt, note} when an attempt failed
  * and another follows.  Exceptions raised: DelegationFailure, or the
  * type of the remote job's exception (see delegation.c).
@@ -117,13 +118,14 @@ static bool only_configured (struct delegate_ctx *ctx)
     return ctx->only_configured == 1 || (ctx->only_configured < 0 && ctx->multi_user);
 }
 
-/* Check the request of a new job, and make its route.
- */
+/* Why the target at 'uri' cannot take another user's job (request.h). */
 static const char *refusal (const char *uri, const char *queue, void *arg)
 {
     return targets_refusal (arg, uri, true, queue);
 }
 
+/* Check the request of a new job, and make its route.
+ */
 static struct route *request_route (struct delegate_ctx *ctx,
                                     json_t *value,
                                     json_t *jobspec,

@@ -438,12 +438,11 @@ void rjob_list_disconnected (struct rjob_list *list, struct tlink *l)
     follow_stop (list);
     while (job) {
         struct rjob *next = job->next;
-        bool unanswered = (job->f_submit != NULL);
+        /* an accept request is sent again on reconnect, with its key */
+        bool lost = job->f_submit != NULL && !job->via_accept;
         rjob_futures_destroy (job);
         job->journaled = false;
-        if (unanswered && job->via_accept)
-            ;  // sent again on reconnect, with the same key
-        else if (unanswered) {
+        if (lost) {
             lost_submission (job, l);
             if (!job->dropped)
                 report_failure (job,
