@@ -45,51 +45,21 @@ int msgs_append (const flux_msg_t ***v, int *n, const flux_msg_t *msg)
     return 0;
 }
 
-static uint64_t key_hash (const char *key)
-{
-    uint64_t h = 14695981039346656037ULL;
-    for (const unsigned char *s = (const unsigned char *)key; *s; s++)
-        h = (h ^ *s) * 1099511628211ULL;
-    return h ? h : 1;
-}
-
 struct arrival *key_find (struct accept *a, const char *key)
 {
-    struct arrival *arr = idmap_get (a->by_key, key_hash (key));
-    while (arr && strcmp (arr->key, key) != 0)
-        arr = arr->key_next;
-    return arr;
+    return strmap_get (a->by_key, key);
 }
 
 void key_map (struct arrival *arr)
 {
-    uint64_t h = key_hash (arr->key);
-
-    arr->key_next = idmap_get (arr->a->by_key, h);
-    if (idmap_put (arr->a->by_key, h, arr) == 0)
+    if (strmap_put (arr->a->by_key, arr->key, arr) == 0)
         arr->mapped = true;
 }
 
 static void key_unmap (struct arrival *arr)
 {
-    uint64_t h;
-    struct arrival *head;
-
-    if (!arr->mapped)
-        return;
-    h = key_hash (arr->key);
-    head = idmap_get (arr->a->by_key, h);
-    if (head == arr) {
-        if (arr->key_next)
-            (void)idmap_put (arr->a->by_key, h, arr->key_next);
-        else
-            (void)idmap_remove (arr->a->by_key, h, arr);
-    } else {
-        while (head && head->key_next != arr)
-            head = head->key_next;
-        if (head)
-            head->key_next = arr->key_next;
-    }
+    if (arr->mapped)
+        (void)strmap_remove (arr->a->by_key, arr->key, arr);
     arr->mapped = false;
 }
 
@@ -209,14 +179,12 @@ bool accept_holds_dependency (struct accept *a, flux_jobid_t id)
 
 /* ---- submissions in flight ---- */
 
-/* In a->submitting, and by key in a->subs_by_key (chains of one hash). */
+/* In a->submitting, and by key in a->subs_by_key. */
 static int submission_link (struct submission *s)
 {
     struct accept *a = s->a;
-    uint64_t h = key_hash (s->key);
 
-    s->key_next = idmap_get (a->subs_by_key, h);
-    if (idmap_put (a->subs_by_key, h, s) < 0)
+    if (strmap_put (a->subs_by_key, s->key, s) < 0)
         return -1;
     if ((s->next = a->submitting))
         s->next->pprev = &s->next;
@@ -228,28 +196,13 @@ static int submission_link (struct submission *s)
 
 static void submission_unlink (struct submission *s)
 {
-    struct accept *a = s->a;
-    uint64_t h;
-    struct submission *head;
-
     if (!s->pprev)
         return;
     if ((*s->pprev = s->next))
         s->next->pprev = s->pprev;
     s->pprev = NULL;
-    a->nsubmitting--;
-    h = key_hash (s->key);
-    if ((head = idmap_get (a->subs_by_key, h)) == s) {
-        if (s->key_next)
-            (void)idmap_put (a->subs_by_key, h, s->key_next);
-        else
-            (void)idmap_remove (a->subs_by_key, h, s);
-    } else {
-        while (head && head->key_next != s)
-            head = head->key_next;
-        if (head)
-            head->key_next = s->key_next;
-    }
+    s->a->nsubmitting--;
+    (void)strmap_remove (s->a->subs_by_key, s->key, s);
 }
 
 void submission_destroy (struct submission *s, int errnum, const char *text)
@@ -426,10 +379,7 @@ error:
 
 struct submission *submission_find (struct accept *a, const char *key)
 {
-    struct submission *s = idmap_get (a->subs_by_key, key_hash (key));
-    while (s && strcmp (s->key, key) != 0)
-        s = s->key_next;
-    return s;
+    return strmap_get (a->subs_by_key, key);
 }
 
 /* ---- job.create: is it a copy? ---- */

@@ -14,14 +14,13 @@
 
 #include "accept.h"
 #include "accept_conf.h"
-#include "idmap.h"
+#include "strmap.h"
 
 #define ARRIVAL_AUX "delegate::arrival"
 
 struct submission {
     struct submission *next;
     struct submission **pprev;  // NULL: not linked
-    struct submission *key_next;
     struct accept *a;
     char *key;
     uint32_t userid;
@@ -46,7 +45,6 @@ struct arrival {
     bool have_priority;
     int64_t priority;
     struct submission *sub;  // while its submission is in flight
-    struct arrival *key_next;
     flux_watcher_t *ack_timer;
 };
 
@@ -57,9 +55,9 @@ struct accept {
     struct accept_conf conf;
     json_t *queues;  // names of the configured queues, or NULL
     struct submission *submitting;
-    struct idmap *subs_by_key;  // hash of key -> chain of submissions
+    struct strmap *subs_by_key;  // key -> submission
     int nsubmitting;
-    struct idmap *by_key;  // hash of key -> chain of unacknowledged arrivals
+    struct strmap *by_key;  // key -> arrival not acknowledged yet
     int unacked;
     int scans;                  // eventlogs of reloaded copies being read
     const flux_msg_t **queued;  // requests waiting for the scans

@@ -308,7 +308,7 @@ struct accept *accept_create (flux_plugin_t *p)
     a->owner = getuid ();
     a->conf.hop_limit = ACCEPT_DEFAULT_HOP_LIMIT;
     a->conf.ack_timeout = ACCEPT_DEFAULT_ACK_TIMEOUT;
-    if (!(a->by_key = idmap_create ()) || !(a->subs_by_key = idmap_create ()))
+    if (!(a->by_key = strmap_create ()) || !(a->subs_by_key = strmap_create ()))
         goto error;
     for (size_t i = 0; i < sizeof (services) / sizeof (services[0]); i++)
         if (flux_jobtap_service_register (p, services[i].method, services[i].cb, a) < 0)
@@ -337,8 +337,8 @@ void accept_destroy (struct accept *a)
         free (a->queued);
         accept_conf_clear (&a->conf);
         json_decref (a->queues);
-        idmap_destroy (a->by_key);
-        idmap_destroy (a->subs_by_key);
+        strmap_destroy (a->by_key);
+        strmap_destroy (a->subs_by_key);
         free (a);
         errno = saved_errno;
     }
