@@ -221,6 +221,15 @@ test_expect_success 'other users: to B their J goes as signed (mech none is refu
     wait_event $A $id clean &&
     on $A flux job eventlog $id | grep "DelegationFailure" | grep -i "none"
 '
+test_expect_success 'other users: a policy never tries a target that does not accept' '
+    id=$(submit_as_guest -S system.delegate=round_robin true) &&
+    wait_event $A $id clean &&
+    on $A flux job eventlog $id >rr.events &&
+    cat rr.events &&
+    grep "all targets failed:" rr.events &&
+    grep "c ($C): does not accept other users.* jobs" rr.events &&
+    test_must_fail grep "delegate::failover uri=\"$C\"" rr.events
+'
 test_expect_success 'unloading the plugin on B with a copy not acknowledged: B lives' '
     id=$(accept_rpc $B k7/1/1 1 $(hostname)) &&
     on $B flux job wait-event -t 10 $id depend &&

@@ -215,8 +215,20 @@ static int choose_target (struct delegation *d)
         snprintf (err, sizeof (err), "cannot read the job");
     else {
         struct target_view views[n + 1];
-        for (int i = 0; i < n; i++)
-            targets_view (t, route_candidate (d->route, i), &views[i]);
+        const char *queue = NULL;
+        (void)json_unpack (jobspec,
+                           "{s:{s:{s?s}}}",
+                           "attributes",
+                           "system",
+                           "queue",
+                           &queue);
+        for (int i = 0; i < n; i++) {
+            const char *uri = route_candidate (d->route, i);
+            targets_view (t, uri, &views[i]);
+            /* another user's job goes only where it is accepted */
+            views[i].refusal =
+                targets_refusal (t, uri, d->userid != d->env->owner, queue);
+        }
         res = route_choose (d->route,
                             views,
                             jobspec,

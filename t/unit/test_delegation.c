@@ -659,41 +659,61 @@ static void test_recover (void)
     world_fini (&w);
 }
 
-/* A job of another user goes as its J, with its userid, recorded in
- * delegate::submit; a copy of a copy (hops 1) goes with hops 2; the key
- * names the attempt.
+/* A job of another user goes only to a target that said it accepts them
+ * (its hello, with the link's UP report), as its J, its userid recorded
+ * in delegate::submit; a copy of a copy (hops 1) goes with hops 2; the
+ * key names the attempt.
  */
+static struct delegation *other_user_job (struct world *w, flux_jobid_t id, int hops)
+{
+    char key[32];
+    struct route *route;
+    struct delegation *d;
+    flux_error_t error;
+
+    snprintf (key, sizeof (key), "%ju", (uintmax_t)id);
+    (void)json_object_set_new (w->fh.jobspecs, key, load (jobspec));
+    if (!(route = route_create (A, &error))
+        || !(d = delegation_create (w->env, id, 2000, 16, route))) {
+        printf ("Bail out! %s\n", error.text);
+        exit (1);
+    }
+    w->jobs[w->njobs++] = d;
+    delegation_set_hops (d, hops);
+    delegation_new (d);
+    fake_run (&w->fh);
+    return d;
+}
+
 static void test_other_user (void)
 {
     struct world w;
     struct delegation *d, *g;
-    struct route *route;
-    flux_error_t error;
     json_t *ctx;
+    const char *note;
 
     world_init (&w, NULL);
-    (void)json_object_set_new (w.fh.jobspecs, "7", load (jobspec));
-    if (!(route = route_create (A, &error))
-        || !(g = delegation_create (w.env, 7, 2000, 16, route))) {
-        printf ("Bail out! %s\n", error.text);
-        exit (1);
-    }
-    w.jobs[w.njobs++] = g;
-    delegation_set_hops (g, 1);
-    delegation_new (g);
-    fake_run (&w.fh);
-    ok (answer_J (&w, g) && fake_cmds (link_of (&w, A), "copy J I/7/1 hops=2") == 1,
-        "another user's job goes as J; a copy once delegated goes with hops 2");
-    submitted (&w, g, A, 701);
-    ctx = fake_event_context (&w.fh, 7, "delegate::submit");
-    ok (ctx && json_integer_value (json_object_get (ctx, "userid")) == 2000,
-        "delegate::submit names the userid the copy runs as");
-    d = job (&w, 8, A, NULL);
+    d = job (&w, 8, A, NULL);  // the owner's: A's link opens
     answer_J (&w, d);
     submitted (&w, d, A, 801);
     ctx = fake_event_context (&w.fh, 8, "delegate::submit");
     ok (ctx && !json_object_get (ctx, "userid"),
-        "the owner's job: no userid (it runs as the target's owner)");
+        "the owner's job: no userid in delegate::submit (it runs as the target's "
+        "owner)");
+    g = other_user_job (&w, 6, 0);
+    note = fake_raised (&w.fh, 6, NULL);
+    ok (delegation_ended (g) && note
+            && strstr (note, "is not known to accept other users"),
+        "another user's job, A not heard from yet: refused (%s)",
+        note ? note : "no exception");
+    fake_report (link_of (&w, A), LINK_UP, 0, 0, "{\"accept\":true}", NULL);
+    g = other_user_job (&w, 7, 1);
+    ok (answer_J (&w, g) && fake_cmds (link_of (&w, A), "copy J I/7/1 hops=2") == 1,
+        "A accepts: the job goes as J; a copy once delegated goes with hops 2");
+    submitted (&w, g, A, 701);
+    ctx = fake_event_context (&w.fh, 7, "delegate::submit");
+    ok (ctx && json_integer_value (json_object_get (ctx, "userid")) == 2000,
+        "delegate::submit names the userid the copy runs as");
     world_fini (&w);
 }
 

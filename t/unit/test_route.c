@@ -159,6 +159,42 @@ static void test_shared (void)
     route_destroy (r2);  // the last reference frees it
 }
 
+/* A target that cannot take the job (another user's, to a target that
+ * does not accept) is never chosen, its reason listed with the others.
+ */
+static void test_refusal (struct delegate_conf *dc, json_t *js)
+{
+    struct route *r = route_create ("round_robin", NULL);
+    struct route *named = route_create ("b", NULL);
+    struct target_view v[3];
+    struct route_choice ch;
+    flux_error_t error;
+    char err[512];
+    unsigned int rr = 0;
+
+    views_up (v, 3);
+    v[0].refusal = v[2].refusal = "does not accept other users' jobs";
+    ok (r && route_candidates (r, dc, &error) == 3
+            && route_choose (r, v, js, 0, &rr, &ch, err, sizeof (err)) == ROUTE_CHOSEN
+            && !strcmp (ch.uri, "local:///b") && route_attempt (r) == 1,
+        "a policy skips the targets that refuse the job: b, attempt 1");
+    route_failed (r, "no answer");
+    ok (route_choose (r, v, js, 0, &rr, &ch, err, sizeof (err)) == ROUTE_NONE
+            && strstr (err, "a (local:///a): does not accept other users' jobs")
+            && strstr (err, "b (local:///b): no answer"),
+        "then none is left, each reason listed: %s",
+        err);
+    v[0].refusal = NULL;
+    v[1].refusal = "has no such queue";
+    ok (named && route_candidates (named, dc, &error) == 1
+            && route_choose (named, &v[1], js, 0, &rr, &ch, err, sizeof (err))
+                   == ROUTE_NONE
+            && !strcmp (err, "b: has no such queue"),
+        "a named target that refuses: ROUTE_NONE, saying why");
+    route_destroy (r);
+    route_destroy (named);
+}
+
 int main (void)
 {
     struct delegate_conf *dc = conf ();
@@ -166,6 +202,7 @@ int main (void)
 
     test_named (dc, js);
     test_policy (dc, js);
+    test_refusal (dc, js);
     test_shared ();
     json_decref (js);
     delegate_conf_destroy (dc);
