@@ -62,7 +62,7 @@ test_expect_success 'start sshd; source A, accepting target B, plain target C' '
     start_instance C &&
     printf "[delegate-accept]\n" >accept.toml &&
     on $B flux config load accept.toml &&
-    load_plugin $A &&
+    load_plugin $A link-timeout=60s &&
     load_plugin $B &&
     load_plugin $C &&
     B_SSH=$(sshd_uri $B) &&
@@ -240,7 +240,7 @@ test_expect_success 'unloading the plugin on B with a copy not acknowledged: B l
     on $B flux uptime &&
     load_plugin $B &&
     on $B flux config load accept.toml &&
-    wait_until 10 query_true $B ".accept.unacknowledged == 1" &&
+    wait_until 10 query_true $B ".accept.unacknowledged >= 1" &&
     test "$(accept_rpc $B k7/1/1 1 $(hostname))" = "$id"
 '
 test_expect_success 'clean up' '
