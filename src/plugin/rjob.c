@@ -461,7 +461,11 @@ void rjob_list_connect_failed (struct rjob_list *list, struct tlink *l, const ch
     struct rjob *job = list->head;
     while (job) {
         struct rjob *next = job->next;
-        if (job->remote_id == 0) {
+        /* an accept request sent before waits for the next connect, to
+         * be sent again with its key (the delegation's deadline bounds
+         * the wait); a submission never sent fails now
+         */
+        if (job->remote_id == 0 && !(job->via_accept && !job->dropped)) {
             if (!job->dropped)
                 report_failure (job, l, LINK_SUBMIT_FAILED, "", why);
             rjob_destroy (job);

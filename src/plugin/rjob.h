@@ -17,7 +17,8 @@
  *            as soon as its id is known and the link is up, then freed.
  *
  * On disconnect all RPCs are dropped; an accept request not answered is
- * sent again on reconnect (its key makes it the same copy); another
+ * sent again on reconnect (its key makes it the same copy), also across
+ * failed connect attempts; another
  * submission that was sent but not answered is reported failed and
  * handed to the orphan hunt (orphan.h);
  * followed jobs are watched again (and released, if that was not
