@@ -31,7 +31,6 @@
 #include "accept_impl.h"
 #include "errfmt.h"
 #include "jobspec.h"
-#include "request.h"
 
 /* ---- small helpers ---- */
 
@@ -401,32 +400,28 @@ const char *jobspec_key (json_t *jobspec, int *hopsp)
     return key;
 }
 
-static bool takes_as_copy (struct submission *s,
-                           uint32_t userid,
-                           json_t *jobspec,
-                           bool J)
+/* True if a new job of 'userid' looks like the J copy 's' submits. */
+static bool looks_like (struct submission *s, uint32_t userid, json_t *jobspec)
 {
     bool match;
     json_t *shape;
-    int hops;
 
-    if (s->userid != userid || (s->shape != NULL) != J)
+    if (!s->shape || s->userid != userid)
         return false;
-    if (!J) {
-        const char *key = jobspec_key (jobspec, &hops);
-        return s->ncand == 0 && key && !strcmp (key, s->key);
-    }
     shape = shape_of (jobspec);
     match = shape && json_equal (shape, s->shape);
     json_decref (shape);
     return match;
 }
 
-static enum arrival_kind take_new (
-    struct accept *a, flux_jobid_t id, uint32_t userid, json_t *jobspec, int *hopsp)
+/* A J copy carries its delegate request; a jobspec copy has none. */
+static enum arrival_kind take_new (struct accept *a,
+                                   flux_jobid_t id,
+                                   uint32_t userid,
+                                   json_t *jobspec,
+                                   bool J,
+                                   int *hopsp)
 {
-    json_t *value = NULL;
-    bool J = request_find (jobspec, &value, NULL) > 0;
     flux_jobid_t *cand;
     struct submission *s;
     struct arrival *arr;
@@ -435,11 +430,11 @@ static enum arrival_kind take_new (
     if (!J) {  // a jobspec copy names its submission
         const char *key = jobspec_key (jobspec, &hops);
         if ((s = key ? submission_find (a, key) : NULL)
-            && !takes_as_copy (s, userid, jobspec, J))
+            && (s->shape || s->userid != userid || s->ncand > 0))
             s = NULL;
     } else {
         for (s = a->submitting; s; s = s->next)
-            if (takes_as_copy (s, userid, jobspec, J))
+            if (looks_like (s, userid, jobspec))
                 break;
     }
     if (!s || !(cand = realloc (s->cand, (s->ncand + 1) * sizeof (*cand)))
@@ -471,6 +466,7 @@ enum arrival_kind accept_job_create (struct accept *a,
                                      flux_jobid_t id,
                                      uint32_t userid,
                                      json_t *jobspec,
+                                     bool has_request,
                                      int state,
                                      int *hopsp)
 {
@@ -480,7 +476,7 @@ enum arrival_kind accept_job_create (struct accept *a,
     }
     if (!a->submitting)
         return ARRIVAL_NONE;
-    return take_new (a, id, userid, jobspec, hopsp);
+    return take_new (a, id, userid, jobspec, has_request, hopsp);
 }
 
 // vi:ts=4 sw=4 expandtab

@@ -66,14 +66,17 @@ void accept_destroy (struct accept *a);
  */
 int accept_configure (struct accept *a, json_t *conf, flux_error_t *errp);
 
-/* job.create of job 'id': is it a copy made here?  For ARRIVAL_ONWARD,
- * '*hopsp' is its hops.  'state' is FLUX_JOB_STATE_NEW for a new job,
- * else the job is found active as the plugin loads.
+/* job.create of job 'id': is it a copy made here?  'has_request': the
+ * job asks for delegation (request.h: a J copy does, a jobspec copy does
+ * not).  For ARRIVAL_ONWARD, '*hopsp' is its hops.  'state' is
+ * FLUX_JOB_STATE_NEW for a new job, else the job is found active as the
+ * plugin loads.
  */
 enum arrival_kind accept_job_create (struct accept *a,
                                      flux_jobid_t id,
                                      uint32_t userid,
                                      json_t *jobspec,
+                                     bool has_request,
                                      int state,
                                      int *hopsp);
 

@@ -223,10 +223,12 @@ static int create_cb (flux_plugin_t *p,
                                 &state)
         < 0)
         return flux_jobtap_reject_job (p, args, "delegate: cannot read job");
-    if ((kind = accept_job_create (ctx->accept, id, userid, jobspec, state, &hops))
+    rc = request_find (jobspec, &value, &error);
+    if ((kind =
+             accept_job_create (ctx->accept, id, userid, jobspec, rc > 0, state, &hops))
         == ARRIVAL_HERE)
         return 0;  // a copy made here: its delegate request is satisfied
-    if ((rc = request_find (jobspec, &value, &error)) <= 0) {
+    if (rc <= 0) {
         if (rc < 0)
             return flux_jobtap_reject_job (p, args, "delegate: %s", error.text);
         return 0;
