@@ -374,7 +374,8 @@ static struct optparse_option no_opts[] = {OPTPARSE_TABLE_END};
 static struct optparse_subcommand subcommands[] = {
     {"list",
      "[OPTIONS]",
-     "List the delegation targets: label, state (up, down), jobs delegated "
+     "List the delegation targets: label, state (up, down), whether it "
+     "accepts delegated jobs (yes, no, - not known yet), jobs delegated "
      "there, pending and running jobs there, free/total nodes, cores and "
      "GPUs, URI",
      cmd_list,
@@ -383,7 +384,7 @@ static struct optparse_subcommand subcommands[] = {
     {"info",
      "JOBID",
      "Show where a delegated job went: each attempt and its outcome, the "
-     "target and the remote job id",
+     "target, the remote job id, and whom it runs as there",
      cmd_info,
      0,
      no_opts},
