@@ -471,8 +471,10 @@ enum arrival_kind accept_job_create (struct accept *a,
                                      int *hopsp)
 {
     if (state != FLUX_JOB_STATE_NEW) {
-        *hopsp = a->conf.hop_limit;
-        return take_found (a, id, userid, jobspec, state);
+        enum arrival_kind kind = take_found (a, id, userid, jobspec, state);
+        if (kind == ARRIVAL_ONWARD)  // its hops are read later: at most the limit
+            *hopsp = a->conf.hop_limit;
+        return kind;
     }
     if (!a->submitting)
         return ARRIVAL_NONE;
