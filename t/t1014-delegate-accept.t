@@ -36,7 +36,7 @@ except OSError as e:
     print("error:", e.strerror)
     sys.exit(1)
 if ack == "ack":
-    h.rpc("job-manager.delegate.ack", {"id": r["id"]}, flags=flux.constants.FLUX_RPC_NORESPONSE)
+    h.rpc("job-manager.delegate.ack", {"ids": [r["id"]]}, flags=flux.constants.FLUX_RPC_NORESPONSE)
 print(r["id"])
 PY
 }
@@ -111,7 +111,7 @@ test_expect_success 'a copy waits in PRIORITY until its ack' '
         test "$(on $B flux jobs -n -o {state} $id)" = "PRIORITY" &&
     sleep 0.5 &&
     test "$(on $B flux jobs -n -o {state} $id)" = "PRIORITY" &&
-    on $B flux python -c "import flux; flux.Flux().rpc(\"job-manager.delegate.ack\", {\"id\": $id}, flags=flux.constants.FLUX_RPC_NORESPONSE)" &&
+    on $B flux python -c "import flux; flux.Flux().rpc(\"job-manager.delegate.ack\", {\"ids\": [$id]}, flags=flux.constants.FLUX_RPC_NORESPONSE)" &&
     on $B flux job wait-event -t 10 $id clean &&
     test "$(on $B flux jobs -n -o {result} $id)" = "COMPLETED"
 '

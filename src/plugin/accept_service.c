@@ -171,24 +171,43 @@ static void accept_cb (flux_t *h,
     accept_request (arg, msg);
 }
 
-/* The source knows the copy's id: it may leave PRIORITY (or DEPEND). */
-static void ack_cb (flux_t *h, flux_msg_handler_t *mh, const flux_msg_t *msg, void *arg)
+/* The source knows the copy's id: it may leave PRIORITY (or DEPEND).
+ * An id already acknowledged, or not a copy, is ignored: the source
+ * acknowledges again after a reconnect or a reload.
+ */
+static void acknowledged (struct accept *a, flux_jobid_t id)
 {
-    struct accept *a = arg;
-    flux_jobid_t id;
-    struct arrival *arr;
+    struct arrival *arr = arrival_get (a, id);
 
-    if (flux_msg_authorize (msg, FLUX_USERID_UNKNOWN) < 0
-        || flux_request_unpack (msg, NULL, "{s:I}", "id", &id) < 0
-        || !(arr = arrival_get (a, id)) || arr->acked)
+    if (!arr || arr->acked)
         return;
     arrival_done (arr);
     if (arr->onward) {
         if (flux_jobtap_dependency_remove (a->p, id, ACCEPT_ACK_DEPENDENCY) < 0)
-            flux_log_error (h, "delegate: copy %ju: remove dependency", (uintmax_t)id);
+            flux_log_error (a->h,
+                            "delegate: copy %ju: remove dependency",
+                            (uintmax_t)id);
     } else if (arr->have_priority
                && flux_jobtap_reprioritize_job (a->p, id, arr->priority) < 0)
-        flux_log_error (h, "delegate: copy %ju: reprioritize", (uintmax_t)id);
+        flux_log_error (a->h, "delegate: copy %ju: reprioritize", (uintmax_t)id);
+}
+
+/* One-way: {"ids": [ID, ...]}, the copies the source acknowledges. */
+static void ack_cb (flux_t *h, flux_msg_handler_t *mh, const flux_msg_t *msg, void *arg)
+{
+    json_t *ids;
+    size_t i;
+    json_t *id;
+
+    if (flux_msg_authorize (msg, FLUX_USERID_UNKNOWN) < 0
+        || flux_request_unpack (msg, NULL, "{s:o}", "ids", &ids) < 0
+        || !json_is_array (ids))
+        return;
+    json_array_foreach (ids, i, id)
+    {
+        if (json_is_integer (id) && json_integer_value (id) > 0)
+            acknowledged (arg, (flux_jobid_t)json_integer_value (id));
+    }
 }
 
 static void hello_cb (flux_t *h,

@@ -79,7 +79,7 @@ struct tlink {
     flux_watcher_t *cmd_w;
     flux_watcher_t *backoff_w;
     flux_watcher_t *idle_w;  // timer: nothing to do for params.idle
-    flux_watcher_t *prep_w;  // arms or stops idle_w before each wait
+    flux_watcher_t *prep_w;  // before each wait: sends the acks, arms idle_w
     flux_t *h;
     flux_future_t *f_owner;  // attr.get security.owner, before "up"
     flux_future_t *f_hello;  // then job-manager.delegate.hello

@@ -378,14 +378,18 @@ static void cmd_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg
     }
 }
 
-/* ---- idle ---- */
+/* ---- before each wait ---- */
 
-/* Before each wait: the idle timer runs while there is nothing to do.
+/* Send what this pass batched (the acks, rjob.h); then the idle timer
+ * runs while there is nothing to do.
  */
 static void prep_cb (flux_reactor_t *r, flux_watcher_t *w, int revents, void *arg)
 {
     struct tlink *l = arg;
 
+    rjob_list_flush (&l->jobs, l);
+    if (l->params.idle <= 0.)
+        return;
     if (has_work (l))
         flux_watcher_stop (l->idle_w);
     else if (!flux_watcher_is_active (l->idle_w)) {
@@ -439,8 +443,7 @@ int link_run_init (struct tlink *l)
         || !(l->orphans = orphans_create (l, l->r)))
         return -1;
     flux_watcher_start (l->cmd_w);
-    if (l->params.idle > 0.)
-        flux_watcher_start (l->prep_w);
+    flux_watcher_start (l->prep_w);
     return 0;
 }
 

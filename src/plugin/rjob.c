@@ -201,8 +201,6 @@ void rjob_kill (struct rjob *job, struct tlink *l, int signum)
         link_connection_error (l);
 }
 
-/* ---- release the held remote job ---- */
-
 static void release_cb (flux_future_t *f, void *arg)
 {
     struct rjob *job = arg;
@@ -226,7 +224,47 @@ static void release_cb (flux_future_t *f, void *arg)
     job->f_release = NULL;
 }
 
-static void acknowledge (struct rjob *job, struct tlink *l);
+/* ---- acknowledge a copy to an accepting target ---- */
+
+/* The accepting side holds a copy until it knows the source has its id
+ * (accept.h): the link acknowledges it once the job is released, the
+ * acks of one pass of its reactor together in one one-way message
+ * (rjob_list_flush).  An ack is idempotent: after a reconnect, or for a
+ * job followed after a plugin reload, a copy not allocated yet is
+ * acknowledged again, in case the first was lost on the way.
+ */
+static void acknowledge (struct rjob *job, struct tlink *l)
+{
+    json_t *id;
+
+    if (job->acked || job->hold || !job->remote_id || job->want_R || job->inactive
+        || !link_accepts (l))
+        return;
+    if (!(id = json_integer (job->remote_id))
+        || json_array_append_new (job->list->acks, id) < 0)
+        return;  // out of memory: tried again on the next start
+    job->acked = true;
+}
+
+void rjob_list_flush (struct rjob_list *list, struct tlink *l)
+{
+    flux_future_t *f;
+
+    if (json_array_size (list->acks) == 0 || !link_handle (l))
+        return;
+    if (!(f = flux_rpc_pack (link_handle (l),
+                             "job-manager.delegate.ack",
+                             FLUX_NODEID_ANY,
+                             FLUX_RPC_NORESPONSE,
+                             "{s:O}",
+                             "ids",
+                             list->acks)))
+        link_connection_error (l);
+    flux_future_destroy (f);
+    json_array_clear (list->acks);
+}
+
+/* ---- release the held remote job ---- */
 
 /* Once released: a copy made by an accept request is acknowledged, and
  * any copy gets the urgency asked for if it has another.
@@ -235,8 +273,7 @@ static void release (struct rjob *job, struct tlink *l)
 {
     if (job->hold)
         return;
-    if (job->via_accept && !job->acked)
-        acknowledge (job, l);
+    acknowledge (job, l);
     if (job->urgency == job->sent_urgency) {
         job->released = true;
         return;
@@ -306,24 +343,6 @@ static void submit_cb (flux_future_t *f, void *arg)
     release (job, l);
     rjob_claim (link_jobs (l), job, l);
     rjob_follow (job, l);
-}
-
-/* The accepting side holds the copy until it knows the source has its
- * id: this one-way message (accept.h).
- */
-static void acknowledge (struct rjob *job, struct tlink *l)
-{
-    flux_future_t *f = flux_rpc_pack (link_handle (l),
-                                      "job-manager.delegate.ack",
-                                      FLUX_NODEID_ANY,
-                                      FLUX_RPC_NORESPONSE,
-                                      "{s:I}",
-                                      "id",
-                                      job->remote_id);
-    if (!f)
-        link_connection_error (l);
-    flux_future_destroy (f);
-    job->acked = true;
 }
 
 static flux_future_t *accept_request (struct rjob *job, struct tlink *l)
@@ -398,6 +417,8 @@ void rjob_start (struct rjob *job, struct tlink *l)
     else if (job->remote_id) {
         if (!job->released && !job->f_release)
             release (job, l);
+        else
+            acknowledge (job, l);
         rjob_follow (job, l);
     }
 }
@@ -436,8 +457,10 @@ void rjob_list_disconnected (struct rjob_list *list, struct tlink *l)
     struct rjob *job = list->head;
 
     follow_stop (list);
+    json_array_clear (list->acks);
     while (job) {
         struct rjob *next = job->next;
+        job->acked = false;  // acknowledged again once connected, if need be
         /* an accept request is sent again on reconnect, with its key */
         bool lost = job->f_submit != NULL && !job->via_accept;
         rjob_futures_destroy (job);

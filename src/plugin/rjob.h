@@ -8,7 +8,7 @@
  *   SUBMIT:  copy kept ──start──> submit RPC, urgency 0 ──id──> FOLLOW
  *                 │                     └──error──> SUBMIT_FAILED, freed
  *                 └─ the target accepts (accept.h): accept RPC with the
- *                    urgency ──id──> ack sent, FOLLOW
+ *                    urgency ──id──> ack batched, FOLLOW
  *   FOLLOW:  urgency set to the job's (the release); its events from
  *            the target's journal or its eventlog (rjob_follow.c);
  *            "alloc" ──> R; "start" ──> output eventlog watch;
@@ -58,6 +58,7 @@ struct rjob_list {
     struct tlink *l;
     struct journal *journal;  // NULL: not read (rjob_follow.c)
     json_t *stash;            // its entries for jobs not known yet
+    json_t *acks;             // ids of copies acknowledged, not sent yet
 };
 
 /* With 'journal', the jobs are followed by the target's journal where it
@@ -73,6 +74,10 @@ void rjob_list_clear (struct rjob_list *list);
  */
 void rjob_list_up (struct rjob_list *list, flux_t *h);
 void rjob_list_connected (struct rjob_list *list, struct tlink *l);
+/* Send what this pass of the link's reactor batched: the acks of the
+ * copies made by accept requests (one message for all).
+ */
+void rjob_list_flush (struct rjob_list *list, struct tlink *l);
 void rjob_list_disconnected (struct rjob_list *list, struct tlink *l);
 void rjob_list_connect_failed (struct rjob_list *list,
                                struct tlink *l,
