@@ -52,14 +52,14 @@ test_expect_success 'a target that cannot be reached: DelegationFailure' '
     test "$(on $A flux jobs -n -o {status} $id)" = "FAILED"
 '
 test_expect_success 'a target that refuses the submission: DelegationFailure' '
-    printf "[policy.limits]\nduration = \"1m\"\n" | on $B flux config load &&
+    printf "[policy.limits]\nduration = \"1m\"\n" | config_load $B &&
     id=$(on $A flux submit --dependency=delegate:$B -t 1h true) &&
     wait_event $A $id clean 15 &&
     on $A flux job eventlog $id >log.refused &&
     grep "exception type=\"DelegationFailure\"" log.refused &&
     grep "note=\"$B: submission refused: .*exceeds policy limit" log.refused &&
     test -z "$(remote_jobid $A $id)" &&
-    on $B flux config load </dev/null
+    config_load $B </dev/null
 '
 test_expect_success 'a job the target can never run: DelegationFailure' '
     id=$(on $A flux submit --dependency=delegate:$B -N4 true) &&

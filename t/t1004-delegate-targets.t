@@ -150,7 +150,7 @@ test_expect_success 'unload the targets' '
     for t in $B $C $D; do on $t flux cancel --all || return 1; done
 '
 test_expect_success 'failover: a target that refuses sends the job to the next' '
-    printf "[policy.limits]\nduration = \"1m\"\n" | on $B flux config load &&
+    printf "[policy.limits]\nduration = \"1m\"\n" | config_load $B &&
     id=$(on $A flux submit --dependency=delegate:assign:0 -t 1h true) &&
     wait_event $A $id clean &&
     test "$(job_result $A $id)" = "COMPLETED 0" &&
@@ -161,8 +161,8 @@ test_expect_success 'failover: a target that refuses sends the job to the next' 
     event_context $A $id delegate::failover note | grep "submission refused"
 '
 test_expect_success 'failover down the chain; all fail: the note lists each' '
-    printf "[policy.limits]\nduration = \"1m\"\n" | on $C flux config load &&
-    printf "[policy.limits]\nduration = \"1m\"\n" | on $D flux config load &&
+    printf "[policy.limits]\nduration = \"1m\"\n" | config_load $C &&
+    printf "[policy.limits]\nduration = \"1m\"\n" | config_load $D &&
     id=$(on $A flux submit --dependency=delegate:assign:1 -t 1h true) &&
     wait_event $A $id clean &&
     on $A flux job eventlog $id >log.allfail &&
@@ -170,7 +170,7 @@ test_expect_success 'failover down the chain; all fail: the note lists each' '
         log.allfail &&
     grep "c ($C): submission refused" log.allfail &&
     grep "d ($D): submission refused" log.allfail &&
-    for t in $B $C $D; do on $t flux config load </dev/null || return 1; done
+    for t in $B $C $D; do config_load $t </dev/null || return 1; done
 '
 test_expect_success 'failover past a target that hangs after first contact' '
     C_PID=$(broker_pid $C) &&
@@ -202,11 +202,11 @@ test_expect_success 'after SIGCONT the copy left on the hung target never ran' '
     ! grep -w start log.orphan
 '
 test_expect_success 'a job that named a label never moves elsewhere' '
-    printf "[policy.limits]\nduration = \"1m\"\n" | on $C flux config load &&
+    printf "[policy.limits]\nduration = \"1m\"\n" | config_load $C &&
     id=$(on $A flux submit --dependency=delegate:c -t 1h true) &&
     wait_event $A $id clean &&
     on $A flux job eventlog $id | grep "DelegationFailure.*note=\"$C: submission" &&
-    on $C flux config load </dev/null
+    config_load $C </dev/null
 '
 test_expect_success 'an invalid configuration is refused, the old one stays' '
     cat >bad.toml <<-EOT &&

@@ -82,7 +82,7 @@ test_expect_success 'jobtap query: targets, health and delegations by state' '
 # flux delegate list at URI shows the line of label b with load LOAD
 b_load_listed () {
     on $1 flux delegate list >list.out &&
-    grep "^b *up *no *$2 *$B\$" list.out
+    grep "^b *up *$(accept_column) *$2 *$B\$" list.out
 }
 test_expect_success 'flux delegate list: a line per target with its load' '
     on $B flux submit -n1 -c1 sleep 300 >/dev/null &&
@@ -90,8 +90,8 @@ test_expect_success 'flux delegate list: a line per target with its load' '
     wait_until 10 b_load_listed $A "0 *1 *1 *0/1 *0/1 *0/0" &&
     cat list.out &&
     head -n1 list.out | grep "^LABEL *STATE *ACCEPT *JOBS *PENDING *RUNNING *NODES *CORES *GPUS *URI" &&
-    grep "^b *up *no *0 *1 *1 *0/1 *0/1 *0/0 *$B\$" list.out &&
-    grep "^c *up *no *0 *0 *0 *1/1 *1/1 *0/0 *$C\$" list.out &&
+    grep "^b *up *$(accept_column) *0 *1 *1 *0/1 *0/1 *0/0 *$B\$" list.out &&
+    grep "^c *up *$(accept_column) *0 *0 *0 *1/1 *1/1 *0/0 *$C\$" list.out &&
     on $B flux cancel --all
 '
 test_expect_success 'flux delegate list shows a stopped target down, within 2s' '

@@ -12,6 +12,7 @@ and submitted with FLUX_HANDLE_USERID set to that userid.'
 . "${DELEGATE_TEST_LIB:-$(dirname "$0")/lib}/delegate.sh"
 test_under_flux 2 "$@"
 . /usr/share/sharness/sharness.sh
+target_prereqs
 
 GUEST=$(($(id -u) + 4242))
 
@@ -45,7 +46,7 @@ guest_refused () {
     local name=$1
     shift
     args=("$@")
-    test_expect_success "a guest job is refused: $name" '
+    test_expect_success PLAIN_TARGETS "a guest job is refused: $name" '
         test_must_fail submit_as_guest "${args[@]}" true 2>err &&
         grep -E "(does not accept|is not known to accept) other users.* jobs \((no \[delegate-accept\]|not connected yet)\)$|no target of .* takes other users.* jobs \(it must accept them and be connected\)$" err
     '
@@ -56,7 +57,7 @@ guest_refused "-S system.delegate=LABEL" -S system.delegate=b
 guest_refused "-S system.delegate=POLICY" -S system.delegate=round_robin
 guest_refused "-S system.delegate=assign:0" -S system.delegate=assign:0
 
-test_expect_success 'no guest job reached the target' '
+test_expect_success PLAIN_TARGETS 'no guest job reached the target' '
     on $B flux jobs -a -n -o {id} >b.after &&
     test_cmp b.before b.after
 '

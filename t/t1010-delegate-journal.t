@@ -81,7 +81,7 @@ test_expect_success 'pending remote jobs: a KVS watcher each with journal=false 
     for id in $eids; do wait_event $E $id delegate::submit || return 1; done &&
     wait_until 10 watchers_at_least $B $((w0 + 3)) &&
     for id in $jids; do
-        on $B flux job wait-event -t 10 $(remote_jobid $J $id) urgency ||
+        on $B flux job wait-event -t 10 $(remote_jobid $J $id) $(released_event) ||
             return 1
     done &&
     sleep 1 &&
@@ -216,11 +216,11 @@ test_expect_success 'the copy is sent before the job reaches DEPEND, released th
     rid=$(remote_jobid $J $id) &&
     validated=$(timestamp $J $id validate) &&
     sent=$(timestamp $B $rid submit) &&
-    released=$(timestamp $B $rid urgency) &&
+    released=$(timestamp $B $rid $(released_event)) &&
     echo "validated $validated, sent $sent, released $released" &&
     test "$(echo "$sent < $validated + 0.5" | bc)" = 1 &&
     test "$(echo "$released > $sent + 0.5" | bc)" = 1 &&
-    test "$(event_context $B $rid submit urgency)" = 0
+    test "$(event_context $B $rid submit urgency)" = $(sent_urgency)
 '
 test_expect_success 'a job with another dependency is sent once it is met' '
     first=$(on $J flux submit sleep 1) &&

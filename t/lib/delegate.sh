@@ -10,7 +10,22 @@
 #
 #   start_instance NAME [CORES]  child instance (a job of the test instance);
 #                                sets NAME (its local:// URI) and NAME_ID
-#                                once its rc1 is done
+#                                once its rc1 is done; with
+#                                DELEGATE_TEST_TARGETS=accept it also takes
+#                                delegated jobs: delegate.so loaded and
+#                                [delegate-accept] in its config
+#   config_load URI [FILE]       flux config load at URI (FILE or stdin),
+#                                keeping [delegate-accept] of an instance
+#                                that accepts
+#   accept_column                what flux delegate list shows in its
+#                                ACCEPT column for a started instance
+#   released_event               the event of a copy on its target once the
+#                                source released it: "urgency" (a held
+#                                copy), "priority" (acknowledged, accept.h)
+#   sent_urgency                 the urgency a copy is submitted with
+#   target_prereqs               (after sharness) set the prerequisite
+#                                ACCEPTING_TARGETS or PLAIN_TARGETS, for a
+#                                test that holds for one kind only
 #   wait_run URI                 wait until instance URI is in state "run"
 #   on URI CMD...                run a flux command against instance URI
 #   load_plugin URI [KEY=VAL]    load delegate.so into instance URI
@@ -65,6 +80,33 @@ wait_run () {
     return 1
 }
 
+# The earlier tests run against both kinds of target: plain instances,
+# and (DELEGATE_TEST_TARGETS=accept, the t11xx wrappers) instances that
+# accept delegated jobs.  Every child instance then accepts, a source too.
+accepting_targets () {
+    test "${DELEGATE_TEST_TARGETS:-plain}" = accept
+}
+
+accept_column () {
+    if accepting_targets; then echo yes; else echo no; fi
+}
+
+released_event () {
+    if accepting_targets; then echo priority; else echo urgency; fi
+}
+
+sent_urgency () {
+    if accepting_targets; then echo 16; else echo 0; fi
+}
+
+target_prereqs () {
+    if accepting_targets; then
+        test_set_prereq ACCEPTING_TARGETS
+    else
+        test_set_prereq PLAIN_TARGETS
+    fi
+}
+
 start_instance () {
     local name=$1 cores=${2:-1} id uri
     id=$(flux submit -n1 -c"$cores" --job-name="$name" flux start sleep inf) ||
@@ -72,11 +114,40 @@ start_instance () {
     uri=$(flux uri --local --wait "$id") || return 1
     wait_run "$uri" || return 1
     eval "$name=\$uri; ${name}_ID=\$id"
+    if accepting_targets; then
+        DELEGATE_ACCEPTING="${DELEGATE_ACCEPTING-} $uri "
+        config_load "$uri" </dev/null &&
+            on "$uri" flux jobtap load "$DELEGATE_SO" &&
+            DELEGATE_PRELOADED="${DELEGATE_PRELOADED-} $uri "
+    fi
 }
 
+config_load () {
+    local uri=$1 file=${2:--}
+    shift
+    case "${DELEGATE_ACCEPTING-}" in
+    *" $uri "*)
+        { cat "$file" && printf '\n[delegate-accept]\n'; } |
+            on "$uri" flux config load
+        ;;
+    *)
+        on "$uri" flux config load "$@"
+        ;;
+    esac
+}
+
+# A source loads the plugin with its arguments; an accepting instance
+# that start_instance loaded it into (without arguments) has it removed
+# first, once.
 load_plugin () {
     local uri=$1
     shift
+    case "${DELEGATE_PRELOADED-}" in
+    *" $uri "*)
+        DELEGATE_PRELOADED=${DELEGATE_PRELOADED/ $uri / }
+        on "$uri" flux jobtap remove delegate.so || return 1
+        ;;
+    esac
     on "$uri" flux jobtap load "$DELEGATE_SO" "$@"
 }
 

@@ -1,0 +1,8 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-3.0
+#
+# t1004-delegate-targets.t again, every instance it starts accepting
+# delegated jobs ([delegate-accept], see t/lib/delegate.sh).
+
+export DELEGATE_TEST_TARGETS=accept
+. "$(dirname "$0")/t1004-delegate-targets.t"
