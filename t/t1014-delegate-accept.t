@@ -41,6 +41,29 @@ print(r["id"])
 PY
 }
 
+# accept_batch URI: hand instance URI four copies in one request: k8/1/1,
+# one without a key, one past the hop limit, k8/1/1 again; print each
+# answer on a line, in order: the id, or "ERRNUM ERROR".
+accept_batch () {
+    flux run --dry-run true >dry.json &&
+    on "$1" flux python - <<'PY'
+import copy, json, flux
+jobspec = json.load(open("dry.json"))
+def request(key, hops):
+    js = copy.deepcopy(jobspec)
+    js["attributes"]["system"]["delegate_origin"] = {
+        "host": "here", "jobid": 1, "key": key, "hops": hops}
+    return {"key": key, "origin": {"host": "here"}, "hops": hops,
+            "urgency": 16, "userid": 0, "jobspec": json.dumps(js)}
+keyless = request("k8/2/1", 1)
+del keyless["key"]
+copies = [request("k8/1/1", 1), keyless, request("k8/3/1", 2), request("k8/1/1", 1)]
+r = flux.Flux().rpc("job-manager.delegate.accept", {"copies": copies}).get()
+for res in r["results"]:
+    print(res["id"] if "id" in res else "%d %s" % (res["errnum"], res["error"]))
+PY
+}
+
 # Submit ARGS to instance A as the guest; print the job id.
 submit_as_guest () {
     submit_as $GUEST $A "$@"
@@ -123,6 +146,22 @@ test_expect_success 'the same key again makes no second job' '
     id3=$(accept_rpc $B k2/1/2 1 here ack) &&
     test "$id3" != "$id1" &&
     on $B flux job wait-event -t 10 $id3 clean
+'
+test_expect_success 'several copies in one request: each answered in its place' '
+    accept_batch $B >batch.out &&
+    cat batch.out &&
+    test $(wc -l <batch.out) -eq 4 &&
+    id=$(sed -n 1p batch.out) &&
+    test "$(sed -n 4p batch.out)" = "$id" &&
+    sed -n 2p batch.out | grep "^71 malformed accept request$" &&
+    sed -n 3p batch.out | grep "^1 hop limit 1 reached" &&
+    test $(jobs_with_key $B k8/1/1 | wc -l) -eq 1 &&
+    on $B flux python -c "import flux; flux.Flux().rpc(\"job-manager.delegate.ack\", {\"ids\": [$id]}, flags=flux.constants.FLUX_RPC_NORESPONSE)" &&
+    on $B flux job wait-event -t 10 $id clean
+'
+test_expect_success 'a request of no copies, or of too many, is refused' '
+    test_must_fail on $B flux python -c "import flux; flux.Flux().rpc(\"job-manager.delegate.accept\", {\"copies\": []}).get()" 2>err &&
+    grep "copies must be an array of 1 to 256" err
 '
 test_expect_success 'a copy never acknowledged is cancelled after ack-timeout' '
     printf "[delegate-accept]\nack-timeout = \"1s\"\n" >accept.toml &&
@@ -243,11 +282,43 @@ test_expect_success 'unloading the plugin on B with a copy not acknowledged: B l
     wait_until 10 query_true $B ".accept.unacknowledged >= 1" &&
     test "$(accept_rpc $B k7/1/1 1 $(hostname))" = "$id"
 '
+# D is stopped before the link to it first connects: the jobs wait on the
+# link until it is connected, then go in one accept request, and their
+# acks in one message (counted in a trace of D's job manager).
+test_expect_success 'start D, accepting' '
+    start_instance D &&
+    on $D flux config load accept.toml &&
+    load_plugin $D
+'
+test_expect_success 'jobs waiting for the link go in one accept request, acked in one message' '
+    FLUX_URI=$D flux module trace -t request -T "job-manager.delegate.*" \
+        job-manager >d.trace &
+    tracer=$! &&
+    test_when_finished "kill $tracer 2>/dev/null || :" &&
+    sleep 0.5 &&
+    dpid=$(broker_pid $D) &&
+    kill -STOP $dpid &&
+    test_when_finished "kill -CONT $dpid" &&
+    ids=$(on $A flux submit --cc=1-20 --dependency=delegate:$D true) &&
+    wait_until 10 query_true $A ".delegations == {\"submit\": 20}" &&
+    kill -CONT $dpid &&
+    for id in $ids; do
+        wait_event $A $id clean || return 1
+        test "$(job_result $A $id)" = "COMPLETED 0" || return 1
+    done &&
+    kill $tracer &&
+    grep -c "job-manager.delegate.accept " d.trace >accepts &&
+    grep -c "job-manager.delegate.ack " d.trace >acks &&
+    echo "accept requests $(cat accepts), ack messages $(cat acks)" &&
+    test $(cat accepts) -eq 1 &&
+    test $(cat acks) -eq 1
+'
 test_expect_success 'clean up' '
     sshd_stop;
     flux cancel --all &&
     flux job wait-event -t 30 $A_ID clean &&
     flux job wait-event -t 30 $B_ID clean &&
-    flux job wait-event -t 30 $C_ID clean
+    flux job wait-event -t 30 $C_ID clean &&
+    flux job wait-event -t 30 $D_ID clean
 '
 test_done

@@ -5,9 +5,10 @@
  * again after a reload (the services, the hold in PRIORITY and the
  * settings are accept_service.c)
  *
- * Per accept request:
+ * Per copy asked for (a request asks for one or several, answered through
+ * waiters: accept_answer.c):
  *
- *   request ── checks (owner, [delegate-accept], origin, hops) ──> refused
+ *   copy ── checks (owner, [delegate-accept], origin, hops) ──> refused
  *      │ key of a submission in flight: answered with it
  *      │ key of a copy not acknowledged yet: answered with its id
  *      v
@@ -214,12 +215,9 @@ void submission_destroy (struct submission *s, int errnum, const char *text)
         if (arr)
             arr->sub = NULL;
     }
-    for (int i = 0; i < s->nmsgs; i++) {
-        if (errnum && flux_respond_error (a->h, s->msgs[i], errnum, text) < 0)
-            flux_log_error (a->h, "delegate: respond to accept");
-        flux_msg_decref (s->msgs[i]);
-    }
-    free (s->msgs);
+    for (int i = 0; i < s->nwaiters; i++)
+        waiter_answer (a, &s->waiters[i], 0, errnum ? errnum : EPROTO, text);
+    free (s->waiters);
     free (s->cand);
     flux_future_destroy (s->f);
     json_decref (s->origin);
@@ -287,9 +285,9 @@ static void submit_cb (flux_future_t *f, void *arg)
         key_map (arr);
         arrival_await_ack (arr);
     }
-    for (int i = 0; i < s->nmsgs; i++)
-        if (flux_respond_pack (a->h, s->msgs[i], "{s:I}", "id", id) < 0)
-            flux_log_error (a->h, "delegate: respond to accept");
+    for (int i = 0; i < s->nwaiters; i++)
+        waiter_answer (a, &s->waiters[i], id, 0, NULL);
+    s->nwaiters = 0;
     submission_destroy (s, 0, NULL);
 }
 
@@ -327,7 +325,7 @@ static flux_future_t *submit_J (struct accept *a,
 }
 
 int submission_start (struct accept *a,
-                      const flux_msg_t *msg,
+                      const struct waiter *w,
                       const char *key,
                       uint32_t userid,
                       int hops,
@@ -340,7 +338,8 @@ int submission_start (struct accept *a,
     struct submission *s = calloc (1, sizeof (*s));
     json_t *signed_jobspec = NULL;
 
-    if (!s || !(s->key = strdup (key)) || msgs_append (&s->msgs, &s->nmsgs, msg) < 0)
+    if (!s || !(s->key = strdup (key))
+        || waiters_append (&s->waiters, &s->nwaiters, w) < 0)
         goto nomem;
     s->a = a;
     s->userid = jobspec ? a->owner : userid;
@@ -368,9 +367,7 @@ error:
     json_decref (signed_jobspec);
     if (s) {
         s->a = a;
-        for (int i = 0; i < s->nmsgs; i++)  // not answered here: the caller does
-            flux_msg_decref (s->msgs[i]);
-        s->nmsgs = 0;
+        s->nwaiters = 0;  // not answered here: the caller does
         submission_destroy (s, 0, NULL);
     }
     return -1;

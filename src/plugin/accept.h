@@ -7,8 +7,12 @@
  *
  *   hello    {} -> {accept:b, hop-limit:i, queues:[s]|null}
  *            asked by a source's link each time it connects
- *   accept   {key:s, origin:{host:s, uri?:s, ...}, hops:i, urgency:i,
- *             userid:I, J:s | jobspec:s} -> {id:I}
+ *   accept   COPY -> {id:I}, or
+ *            {copies:[COPY, ...]} (1 to ACCEPT_BATCH_MAX) ->
+ *              {results:[{id:I} | {errnum:i, error:s}, ...]}, in order,
+ *              once every copy is answered
+ *            where COPY is {key:s, origin:{host:s, uri?:s, ...}, hops:i,
+ *              urgency:i, userid:I, J:s | jobspec:s}:
  *            make the copy of a source job: J (signed by the job's owner,
  *            submitted with that userid and the user role, so ingest
  *            checks the signer) or a jobspec (a job of the source's
@@ -16,8 +20,9 @@
  *            attributes.system.delegate_origin holds the key and hops).
  *            'key' ("INSTANCE/SRCID/ATTEMPT") makes it idempotent: a
  *            resend gets the job made for the first request.
- *   ack      {id:I} (no response): the source knows the copy's id; the
- *            copy may leave PRIORITY.
+ *   ack      {ids:[I]} (no response): the source knows these copies'
+ *            ids; they may leave PRIORITY (ids of copies acknowledged
+ *            already, or of no copy, are ignored).
  *
  * A copy waits in PRIORITY (the job.state.priority and job.priority.get
  * callbacks answer "unavailable") until its ack, then gets the priority
@@ -49,6 +54,7 @@
 #include <flux/jobtap.h>
 
 #define ACCEPT_ACK_DEPENDENCY "delegate-ack"
+#define ACCEPT_BATCH_MAX 256  // copies in one accept request
 
 struct accept;
 

@@ -4,6 +4,8 @@
  *
  *   accept.c          submissions in flight, the copies (arrivals), how
  *                     a copy is recognised at job.create
+ *   accept_answer.c   who is answered about a copy: a request of one
+ *                     copy, or a batch of several
  *   accept_reload.c   the copies found as the plugin loads
  *   accept_service.c  the hello, accept and ack services, the priority
  *                     hold, the settings
@@ -18,6 +20,16 @@
 
 #define ARRIVAL_AUX "delegate::arrival"
 
+/* Whom the answer about one copy goes to (accept_answer.c): the request
+ * of that copy, or its place in a batch; it holds a reference on either.
+ */
+struct batch;
+struct waiter {
+    const flux_msg_t *msg;
+    struct batch *batch;
+    int index;
+};
+
 struct submission {
     struct submission *next;
     struct submission **pprev;  // NULL: not linked
@@ -28,8 +40,8 @@ struct submission {
     json_t *origin;
     json_t *shape;  // J copies: what recognises the copy; NULL: jobspec
     flux_future_t *f;
-    const flux_msg_t **msgs;  // the requests to answer (resends included)
-    int nmsgs;
+    struct waiter *waiters;  // whom to answer (resends included)
+    int nwaiters;
     flux_jobid_t *cand;  // jobs recognised as the copy (usually one)
     int ncand;
 };
@@ -65,6 +77,25 @@ struct accept {
     flux_msg_handler_t *handlers[3];
 };
 
+/* accept_answer.c */
+/* A batch of 'ncopies' copies asked by 'msg', counted once while they
+ * are handed out: batch_release() that count after.
+ */
+struct batch *batch_create (struct accept *a, const flux_msg_t *msg, size_t ncopies);
+void batch_release (struct batch *b);
+struct waiter waiter_of_batch (struct batch *b, int index);
+struct waiter waiter_of_request (const flux_msg_t *msg);
+/* Move 'w' (its reference) to the end of the array. */
+int waiters_append (struct waiter **v, int *n, const struct waiter *w);
+/* Answer the copy: its id, or (errnum != 0) the error; the reference
+ * goes.
+ */
+void waiter_answer (struct accept *a,
+                    const struct waiter *w,
+                    flux_jobid_t id,
+                    int errnum,
+                    const char *text);
+
 /* accept.c */
 int msgs_append (const flux_msg_t ***v, int *n, const flux_msg_t *msg);
 struct arrival *arrival_get (struct accept *a, flux_jobid_t id);
@@ -72,15 +103,14 @@ struct arrival *arrival_get (struct accept *a, flux_jobid_t id);
 void arrival_done (struct arrival *arr);
 struct arrival *key_find (struct accept *a, const char *key);
 struct submission *submission_find (struct accept *a, const char *key);
-/* Forget 's', answering its requests with 'errnum' and 'text' (none if
- * 'errnum' is 0).
+/* Forget 's', answering its waiters left with 'errnum' and 'text'.
  */
 void submission_destroy (struct submission *s, int errnum, const char *text);
-/* Submit the copy asked for by 'msg' (answered when ingest answers).
- * Return 0, or -1 with 'errp' set ('msg' not answered).
+/* Submit the copy 'w' waits for (answered when ingest answers).
+ * Return 0 ('w' taken), or -1 with 'errp' set ('w' not answered).
  */
 int submission_start (struct accept *a,
-                      const flux_msg_t *msg,
+                      const struct waiter *w,
                       const char *key,
                       uint32_t userid,
                       int hops,

@@ -52,20 +52,11 @@ static const char *origin_name (json_t *origin, char *buf, size_t size)
     return buf;
 }
 
-/* Who may hand this instance a job, and which: return 0, or -1 with the
- * request answered.
+/* Whether the request may hand this instance jobs at all: return 0, or
+ * -1 with it answered.
  */
-static int check_request (struct accept *a,
-                          const flux_msg_t *msg,
-                          const char *key,
-                          int hops,
-                          int urgency,
-                          json_t *origin,
-                          const char *J,
-                          const char *jobspec)
+static int check_sender (struct accept *a, const flux_msg_t *msg)
 {
-    char name[512];
-
     if (flux_msg_authorize (msg, FLUX_USERID_UNKNOWN) < 0)
         return respond_error (a,
                               msg,
@@ -77,28 +68,46 @@ static int check_request (struct accept *a,
                               EPERM,
                               "this instance does not accept delegated jobs:"
                               " its configuration has no [delegate-accept] table");
-    if (strlen (key) == 0 || strlen (key) > KEY_MAX || !json_is_object (origin)
-        || (!J == !jobspec) || hops < 1 || urgency < FLUX_JOB_URGENCY_MIN
-        || urgency > FLUX_JOB_URGENCY_MAX)
-        return respond_error (a, msg, EPROTO, "malformed accept request");
-    if (!accept_conf_origin_allowed (&a->conf, origin))
-        return respond_error (a,
-                              msg,
-                              EPERM,
-                              "origin %s is not in delegate-accept.allow-origins",
-                              origin_name (origin, name, sizeof (name)));
-    if (hops > a->conf.hop_limit)
-        return respond_error (a,
-                              msg,
-                              EPERM,
-                              "hop limit %d reached: the job was delegated %d times"
-                              " already (delegate-accept.hop-limit)",
-                              a->conf.hop_limit,
-                              hops - 1);
     return 0;
 }
 
-void accept_request (struct accept *a, const flux_msg_t *msg)
+/* Whether this copy is taken: 0, or an errno with 'errp' set. */
+static int check_copy (struct accept *a,
+                       const char *key,
+                       int hops,
+                       int urgency,
+                       json_t *origin,
+                       const char *J,
+                       const char *jobspec,
+                       flux_error_t *errp)
+{
+    char name[512];
+
+    if (strlen (key) == 0 || strlen (key) > KEY_MAX || !json_is_object (origin)
+        || (!J == !jobspec) || hops < 1 || urgency < FLUX_JOB_URGENCY_MIN
+        || urgency > FLUX_JOB_URGENCY_MAX) {
+        errfmt (errp, "malformed accept request");
+        return EPROTO;
+    }
+    if (!accept_conf_origin_allowed (&a->conf, origin)) {
+        errfmt (errp,
+                "origin %s is not in delegate-accept.allow-origins",
+                origin_name (origin, name, sizeof (name)));
+        return EPERM;
+    }
+    if (hops > a->conf.hop_limit) {
+        errfmt (errp,
+                "hop limit %d reached: the job was delegated %d times"
+                " already (delegate-accept.hop-limit)",
+                a->conf.hop_limit,
+                hops - 1);
+        return EPERM;
+    }
+    return 0;
+}
+
+/* One copy asked for: answered through 'w' (now, or once made). */
+static void accept_copy (struct accept *a, const struct waiter *w, json_t *copy)
 {
     const char *key;
     json_t *origin;
@@ -110,57 +119,94 @@ void accept_request (struct accept *a, const flux_msg_t *msg)
     struct submission *s;
     struct arrival *arr;
     flux_error_t error;
+    int errnum;
+
+    if (json_unpack (copy,
+                     "{s:s s:o s:i s:i s:I s?s s?s}",
+                     "key",
+                     &key,
+                     "origin",
+                     &origin,
+                     "hops",
+                     &hops,
+                     "urgency",
+                     &urgency,
+                     "userid",
+                     &userid,
+                     "J",
+                     &J,
+                     "jobspec",
+                     &jobspec)
+        < 0) {
+        waiter_answer (a, w, 0, EPROTO, "malformed accept request");
+        return;
+    }
+    if ((errnum = check_copy (a, key, hops, urgency, origin, J, jobspec, &error)))
+        waiter_answer (a, w, 0, errnum, error.text);
+    else if ((s = submission_find (a, key))) {  // a resend: answered with the first
+        if (waiters_append (&s->waiters, &s->nwaiters, w) < 0)
+            waiter_answer (a, w, 0, ENOMEM, "out of memory");
+    } else if ((arr = key_find (a, key)))
+        waiter_answer (a, w, arr->id, 0, NULL);
+    else if (submission_start (a,
+                               w,
+                               key,
+                               userid,
+                               hops,
+                               urgency,
+                               origin,
+                               J,
+                               jobspec,
+                               &error)
+             < 0)
+        waiter_answer (a, w, 0, EINVAL, error.text);
+}
+
+void accept_request (struct accept *a, const flux_msg_t *msg)
+{
+    json_t *payload;
+    json_t *copies;
+    json_t *copy;
+    size_t i;
+    struct batch *b;
+    struct waiter w;
 
     if (a->scans > 0) {  // copies found on reload: their keys first
         if (msgs_append (&a->queued, &a->nqueued, msg) < 0)
             respond_error (a, msg, ENOMEM, "out of memory");
         return;
     }
-    if (flux_request_unpack (msg,
-                             NULL,
-                             "{s:s s:o s:i s:i s:I s?s s?s}",
-                             "key",
-                             &key,
-                             "origin",
-                             &origin,
-                             "hops",
-                             &hops,
-                             "urgency",
-                             &urgency,
-                             "userid",
-                             &userid,
-                             "J",
-                             &J,
-                             "jobspec",
-                             &jobspec)
-        < 0) {
+    if (check_sender (a, msg) < 0)
+        return;
+    if (flux_request_unpack (msg, NULL, "o", &payload) < 0) {
         respond_error (a, msg, EPROTO, "malformed accept request");
         return;
     }
-    if (check_request (a, msg, key, hops, urgency, origin, J, jobspec) < 0)
-        return;
-    if ((s = submission_find (a, key))) {  // a resend: answered with the first
-        if (msgs_append (&s->msgs, &s->nmsgs, msg) < 0)
-            respond_error (a, msg, ENOMEM, "out of memory");
+    if (!(copies = json_object_get (payload, "copies"))) {
+        w = waiter_of_request (msg);
+        accept_copy (a, &w, payload);
         return;
     }
-    if ((arr = key_find (a, key))) {
-        if (flux_respond_pack (a->h, msg, "{s:I}", "id", arr->id) < 0)
-            flux_log_error (a->h, "delegate: respond to accept");
+    if (!json_is_array (copies) || json_array_size (copies) == 0
+        || json_array_size (copies) > ACCEPT_BATCH_MAX) {
+        respond_error (a,
+                       msg,
+                       EPROTO,
+                       "malformed accept request: copies must be an array of 1"
+                       " to %d",
+                       ACCEPT_BATCH_MAX);
         return;
     }
-    if (submission_start (a,
-                          msg,
-                          key,
-                          userid,
-                          hops,
-                          urgency,
-                          origin,
-                          J,
-                          jobspec,
-                          &error)
-        < 0)
-        respond_error (a, msg, EINVAL, "%s", error.text);
+    if (!(b = batch_create (a, msg, json_array_size (copies)))) {
+        respond_error (a, msg, ENOMEM, "out of memory");
+        return;
+    }
+    json_array_foreach (copies, i, copy)
+    {
+        w = waiter_of_batch (b, i);
+        accept_copy (a, &w, copy);
+    }
+    batch_release (b);
 }
 
 static void accept_cb (flux_t *h,

@@ -14,9 +14,11 @@
  *
  *   link_submit ──> SUBMITTED(remote_id) | SUBMIT_FAILED(text)
  *                   to a target that accepts delegated jobs (accept.h):
- *                   the accept request, with the job's key, then an
- *                   ack once its id is known; resent with the same key
- *                   if the connection drops before the answer.
+ *                   the accept request, with the job's key (with the
+ *                   other jobs sent at once, in one request), then an
+ *                   ack once its id is known (with the others, in one
+ *                   message); resent with the same key if the
+ *                   connection drops before the answer.
  *                   To another: the jobspec is submitted held, and
  *                   released with the given urgency once its id is
  *                   known (another user's J cannot go there).

@@ -201,6 +201,8 @@ void rjob_kill (struct rjob *job, struct tlink *l, int signum)
         link_connection_error (l);
 }
 
+/* ---- release the held remote job ---- */
+
 static void release_cb (flux_future_t *f, void *arg)
 {
     struct rjob *job = arg;
@@ -224,48 +226,6 @@ static void release_cb (flux_future_t *f, void *arg)
     job->f_release = NULL;
 }
 
-/* ---- acknowledge a copy to an accepting target ---- */
-
-/* The accepting side holds a copy until it knows the source has its id
- * (accept.h): the link acknowledges it once the job is released, the
- * acks of one pass of its reactor together in one one-way message
- * (rjob_list_flush).  An ack is idempotent: after a reconnect, or for a
- * job followed after a plugin reload, a copy not allocated yet is
- * acknowledged again, in case the first was lost on the way.
- */
-static void acknowledge (struct rjob *job, struct tlink *l)
-{
-    json_t *id;
-
-    if (job->acked || job->hold || !job->remote_id || job->want_R || job->inactive
-        || !link_accepts (l))
-        return;
-    if (!(id = json_integer (job->remote_id))
-        || json_array_append_new (job->list->acks, id) < 0)
-        return;  // out of memory: tried again on the next start
-    job->acked = true;
-}
-
-void rjob_list_flush (struct rjob_list *list, struct tlink *l)
-{
-    flux_future_t *f;
-
-    if (json_array_size (list->acks) == 0 || !link_handle (l))
-        return;
-    if (!(f = flux_rpc_pack (link_handle (l),
-                             "job-manager.delegate.ack",
-                             FLUX_NODEID_ANY,
-                             FLUX_RPC_NORESPONSE,
-                             "{s:O}",
-                             "ids",
-                             list->acks)))
-        link_connection_error (l);
-    flux_future_destroy (f);
-    json_array_clear (list->acks);
-}
-
-/* ---- release the held remote job ---- */
-
 /* Once released: a copy made by an accept request is acknowledged, and
  * any copy gets the urgency asked for if it has another.
  */
@@ -273,7 +233,7 @@ static void release (struct rjob *job, struct tlink *l)
 {
     if (job->hold)
         return;
-    acknowledge (job, l);
+    rjob_acknowledge (job, l);
     if (job->urgency == job->sent_urgency) {
         job->released = true;
         return;
@@ -305,24 +265,15 @@ static void lost_submission (struct rjob *job, struct tlink *l)
     json_decref (jobspec);
 }
 
-static void submit_cb (flux_future_t *f, void *arg)
+void rjob_submit_failed (struct rjob *job, struct tlink *l, const char *why)
 {
-    struct rjob *job = arg;
-    struct tlink *l = flux_future_aux_get (f, "link");
-    flux_jobid_t id;
+    if (!job->dropped)
+        report_failure (job, l, LINK_SUBMIT_FAILED, "submission refused: ", why);
+    rjob_destroy (job);
+}
 
-    if (flux_job_submit_get_id (f, &id) < 0) {
-        if (!job->dropped)
-            report_failure (job,
-                            l,
-                            LINK_SUBMIT_FAILED,
-                            "submission refused: ",
-                            future_strerror (f, errno));
-        rjob_destroy (job);
-        return;
-    }
-    flux_future_destroy (f);
-    job->f_submit = NULL;
+void rjob_submitted (struct rjob *job, struct tlink *l, flux_jobid_t id)
+{
     rjob_copy_destroy (job->copy);
     job->copy = NULL;
     if (rjob_set_remote (job, id) < 0 && !job->dropped) {
@@ -345,27 +296,19 @@ static void submit_cb (flux_future_t *f, void *arg)
     rjob_follow (job, l);
 }
 
-static flux_future_t *accept_request (struct rjob *job, struct tlink *l)
+static void submit_cb (flux_future_t *f, void *arg)
 {
-    struct rjob_copy *c = job->copy;
+    struct rjob *job = arg;
+    struct tlink *l = flux_future_aux_get (f, "link");
+    flux_jobid_t id;
 
-    return flux_rpc_pack (link_handle (l),
-                          "job-manager.delegate.accept",
-                          FLUX_NODEID_ANY,
-                          0,
-                          "{s:s s:O s:i s:i s:I s:s}",
-                          "key",
-                          c->key ? c->key : "",
-                          "origin",
-                          c->origin,
-                          "hops",
-                          c->hops,
-                          "urgency",
-                          job->urgency,
-                          "userid",
-                          (json_int_t)c->userid,
-                          c->jobspec ? "jobspec" : "J",
-                          c->jobspec ? c->jobspec : c->J);
+    if (flux_job_submit_get_id (f, &id) < 0) {
+        rjob_submit_failed (job, l, future_strerror (f, errno));
+        return;
+    }
+    flux_future_destroy (f);
+    job->f_submit = NULL;
+    rjob_submitted (job, l, id);
 }
 
 static void submit (struct rjob *job, struct tlink *l)
@@ -392,11 +335,14 @@ static void submit (struct rjob *job, struct tlink *l)
         rjob_destroy (job);
         return;
     }
-    if (!(job->f_submit = job->via_accept ? accept_request (job, l)
-                                          : flux_job_submit (link_handle (l),
-                                                             job->copy->jobspec,
-                                                             FLUX_JOB_URGENCY_HOLD,
-                                                             0))
+    if (job->via_accept) {
+        rjob_accept_queue (job, l);  // sent before the reactor waits again
+        return;
+    }
+    if (!(job->f_submit = flux_job_submit (link_handle (l),
+                                           job->copy->jobspec,
+                                           FLUX_JOB_URGENCY_HOLD,
+                                           0))
         || flux_future_aux_set (job->f_submit, "link", l, NULL) < 0
         || flux_future_then (job->f_submit, -1., submit_cb, job) < 0) {
         flux_future_destroy (job->f_submit);
@@ -410,15 +356,15 @@ void rjob_start (struct rjob *job, struct tlink *l)
     if (job->dropped) {
         if (job->remote_id && job->cancel_reason && !job->f_cancel)
             send_cancel (job, l);
-        else if (!job->f_submit && !job->f_cancel)
+        else if (!job->f_submit && !job->batch && !job->f_cancel)
             rjob_destroy (job);
-    } else if (job->copy && !job->f_submit)
+    } else if (job->copy && !job->f_submit && !job->batch && !job->accept_queued)
         submit (job, l);
     else if (job->remote_id) {
         if (!job->released && !job->f_release)
             release (job, l);
         else
-            acknowledge (job, l);
+            rjob_acknowledge (job, l);
         rjob_follow (job, l);
     }
 }
@@ -457,9 +403,11 @@ void rjob_list_disconnected (struct rjob_list *list, struct tlink *l)
     struct rjob *job = list->head;
 
     follow_stop (list);
-    json_array_clear (list->acks);
+    rjob_accept_forget (list);
     while (job) {
         struct rjob *next = job->next;
+        job->batch = NULL;  // the accept request is sent again on reconnect
+        job->accept_queued = false;
         job->acked = false;  // acknowledged again once connected, if need be
         /* an accept request is sent again on reconnect, with its key */
         bool lost = job->f_submit != NULL && !job->via_accept;

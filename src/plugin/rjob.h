@@ -7,8 +7,8 @@
  *
  *   SUBMIT:  copy kept ──start──> submit RPC, urgency 0 ──id──> FOLLOW
  *                 │                     └──error──> SUBMIT_FAILED, freed
- *                 └─ the target accepts (accept.h): accept RPC with the
- *                    urgency ──id──> ack batched, FOLLOW
+ *                 └─ the target accepts (accept.h): in the next accept
+ *                    request, with the urgency ──id──> ack batched, FOLLOW
  *   FOLLOW:  urgency set to the job's (the release); its events from
  *            the target's journal or its eventlog (rjob_follow.c);
  *            "alloc" ──> R; "start" ──> output eventlog watch;
@@ -56,9 +56,11 @@ struct rjob_list {
     struct idmap *by_src;     // source id -> rjob
     struct idmap *by_remote;  // remote id (once known) -> rjob
     struct tlink *l;
-    struct journal *journal;  // NULL: not read (rjob_follow.c)
-    json_t *stash;            // its entries for jobs not known yet
-    json_t *acks;             // ids of copies acknowledged, not sent yet
+    struct journal *journal;       // NULL: not read (rjob_follow.c)
+    json_t *stash;                 // its entries for jobs not known yet
+    json_t *to_accept;             // source ids of the copies to ask for
+    struct accept_batch *batches;  // accept requests not answered yet
+    json_t *acks;                  // ids of copies acknowledged, not sent yet
 };
 
 /* With 'journal', the jobs are followed by the target's journal where it
@@ -74,8 +76,9 @@ void rjob_list_clear (struct rjob_list *list);
  */
 void rjob_list_up (struct rjob_list *list, flux_t *h);
 void rjob_list_connected (struct rjob_list *list, struct tlink *l);
-/* Send what this pass of the link's reactor batched: the acks of the
- * copies made by accept requests (one message for all).
+/* Send what this pass of the link's reactor batched for an accepting
+ * target (rjob_accept.c): the copies to make, in accept requests of
+ * several, and the acks, in one message.
  */
 void rjob_list_flush (struct rjob_list *list, struct tlink *l);
 void rjob_list_disconnected (struct rjob_list *list, struct tlink *l);

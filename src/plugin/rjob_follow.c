@@ -382,7 +382,7 @@ int rjob_list_init (struct rjob_list *list, struct tlink *l, bool journal)
     list->l = l;
     list->stash = NULL;
     list->journal = NULL;
-    if (!(list->acks = json_array ()) || !(list->by_src = idmap_create ())
+    if (rjob_accept_init (list) < 0 || !(list->by_src = idmap_create ())
         || !(list->by_remote = idmap_create ())
         || (journal && !(list->journal = journal_create (&journal_ops, list))))
         return -1;
@@ -397,8 +397,7 @@ void rjob_list_fini (struct rjob_list *list)
     idmap_destroy (list->by_src);
     idmap_destroy (list->by_remote);
     list->by_src = list->by_remote = NULL;
-    json_decref (list->acks);
-    list->acks = NULL;
+    rjob_accept_fini (list);
 }
 
 // vi:ts=4 sw=4 expandtab

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-3.0 */
 
-/* rjob_impl.h - inside an rjob, shared by rjob.c and rjob_follow.c
+/* rjob_impl.h - inside an rjob, shared by the files of the rjob module
  *
  *   rjob.c         the job's life: submit, release, kill, cancel, drop,
  *                  and the list on connection changes
+ *   rjob_accept.c  copies to an accepting target: accept requests and
+ *                  acks, batched
  *   rjob_follow.c  following it: its events (journal or eventlog), R
  *   rjob_output.c  its output eventlog
  */
@@ -47,13 +49,15 @@ struct rjob {
     flux_jobid_t srcid;
     flux_jobid_t remote_id;
 
-    struct rjob_copy *copy;  // to submit; NULL once answered
-    int urgency;             // the remote job's, once released
-    int sent_urgency;        // what it has now: held (0), or the urgency
-                             //   an accept request gave it
-    bool hold;               // not released yet (link_release)
-    bool via_accept;         // the copy was sent by an accept request
-    bool acked;              // and its ack was sent
+    struct rjob_copy *copy;      // to submit; NULL once answered
+    int urgency;                 // the remote job's, once released
+    int sent_urgency;            // what it has now: held (0), or the urgency
+                                 //   an accept request gave it
+    bool hold;                   // not released yet (link_release)
+    bool via_accept;             // the copy was sent by an accept request
+    bool accept_queued;          // for the next accept request (rjob_accept.c)
+    struct accept_batch *batch;  // the accept request sent, not answered
+    bool acked;                  // its ack was sent (since the last connect)
 
     flux_future_t *f_submit;
     flux_future_t *f_release;
@@ -85,6 +89,21 @@ void report_failure (struct rjob *job,
                      enum link_report_type type,
                      const char *prefix,
                      const char *why);
+
+/* The target made the copy: its id. */
+void rjob_submitted (struct rjob *job, struct tlink *l, flux_jobid_t id);
+/* The target refused the copy, or it could not be sent: the job goes. */
+void rjob_submit_failed (struct rjob *job, struct tlink *l, const char *why);
+
+/* rjob_accept.c */
+int rjob_accept_init (struct rjob_list *list);
+void rjob_accept_fini (struct rjob_list *list);
+/* Queue the job's copy for the next accept request (rjob_list_flush). */
+void rjob_accept_queue (struct rjob *job, struct tlink *l);
+/* Queue the ack of the job's copy, if it needs one now. */
+void rjob_acknowledge (struct rjob *job, struct tlink *l);
+/* Disconnected: forget the requests in flight and what was queued. */
+void rjob_accept_forget (struct rjob_list *list);
 
 /* rjob_follow.c */
 /* Start what following the job needs now (its id is known, link up).
