@@ -8,7 +8,9 @@
 # Runs the broker of a throwaway instance under valgrind's memcheck with
 # delegate.so loaded, delegates JOBS (default 50) jobs to a child instance
 # (output, exit codes, a cancel), then removes the plugin with jobs in
-# flight, loads it again (it takes them over) and lets them finish.
+# flight, loads it again (it takes them over) and lets them finish.  Then
+# both sides of accepting: 20 jobs to a child that accepts (the copies in
+# batches), and 20 copies accepted from a source instance of its own.
 # Afterwards it reads valgrind's log: any invalid access, or any block
 # definitely lost, with a stack frame in the plugin fails the run.
 # Reports from flux-core and its libraries are not ours and are only
@@ -21,7 +23,8 @@ dir=$(mktemp -d /tmp/delegate-valgrind.XXXXXX)
 
 if test -n "$DELEGATE_VALGRIND_INNER"; then
     set -e
-    B=$(flux uri --local --wait "$(flux submit -n1 -c1 flux start sleep inf)")
+    B_ID=$(flux submit -n1 -c1 flux start sleep inf)
+    B=$(flux uri --local --wait "$B_ID")
     flux jobtap load "$plugin" link-timeout=60s
     ids=""
     for i in $(seq 1 "$jobs"); do
@@ -41,8 +44,33 @@ if test -n "$DELEGATE_VALGRIND_INNER"; then
     flux jobtap load "$plugin" link-timeout=60s
     for id in $late; do flux job wait-event -t 600 "$id" clean; done
     echo "inner: $(flux jobs -a -n -f inactive | wc -l) jobs done"
-    flux jobtap remove delegate.so
     FLUX_URI=$B flux cancel --all >/dev/null 2>&1 || true
+    flux cancel "$B_ID"  # its core, for B2
+    flux job wait-event -t 600 "$B_ID" clean
+
+    # Both sides of accepting (accept.h): this broker sends copies in
+    # batches to an accepting B2, and accepts copies from a source S (an
+    # instance of its own, outside this one, whose jobs run here).
+    printf '[delegate-accept]\n' | flux config load
+    B2_ID=$(flux submit -n1 -c1 flux start sleep inf)
+    B2=$(flux uri --local --wait "$B2_ID")
+    while ! FLUX_URI=$B2 flux uptime | grep -q " run "; do sleep 0.2; done
+    printf '[delegate-accept]\n' | FLUX_URI=$B2 flux config load
+    FLUX_URI=$B2 flux jobtap load "$plugin"
+    ids=$(flux submit --cc=1-20 --dependency=delegate:"$B2" sh -c 'echo {cc}; exit $(({cc} % 2))')
+    here=$(flux getattr local-uri)
+    env -u FLUX_URI timeout 900 flux start --test-size=1 /bin/bash -c \
+        "flux jobtap load $plugin link-timeout=60s &&
+         flux submit --cc=1-20 --dependency=delegate:$here true >$dir/s.ids &&
+         for id in \$(cat $dir/s.ids); do flux job wait-event -t 600 \$id clean || exit 1; done &&
+         flux jobs -a -n -o {status} >$dir/s.status" &
+    spid=$!
+    for id in $ids; do flux job wait-event -t 600 "$id" clean; done
+    wait $spid
+    echo "inner: accepting B2: $(flux jobs -n -o {status} $ids | sort | uniq -c | xargs);" \
+        "copies from S here: $(sort $dir/s.status | uniq -c | xargs)"
+    flux jobtap remove delegate.so
+    FLUX_URI=$B2 flux cancel --all >/dev/null 2>&1 || true
     flux cancel --all >/dev/null 2>&1 || true
     exit 0
 fi
