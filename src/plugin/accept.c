@@ -326,35 +326,29 @@ static flux_future_t *submit_J (struct accept *a,
 
 int submission_start (struct accept *a,
                       const struct waiter *w,
-                      const char *key,
-                      uint32_t userid,
-                      int hops,
-                      int urgency,
-                      json_t *origin,
-                      const char *J,
-                      const char *jobspec,
+                      const struct copy_ask *ask,
                       flux_error_t *errp)
 {
     struct submission *s = calloc (1, sizeof (*s));
     json_t *signed_jobspec = NULL;
 
-    if (!s || !(s->key = strdup (key))
+    if (!s || !(s->key = strdup (ask->key))
         || waiters_append (&s->waiters, &s->nwaiters, w) < 0)
         goto nomem;
     s->a = a;
-    s->userid = jobspec ? a->owner : userid;
-    s->hops = hops;
-    s->origin = json_incref (origin);
+    s->userid = ask->jobspec ? a->owner : ask->userid;
+    s->hops = ask->hops;
+    s->origin = json_incref (ask->origin);
     if (submission_link (s) < 0)  // before the copy can be created
         goto nomem;
-    if (J) {
-        if (!(signed_jobspec = delegate_J_jobspec (J, errp)))
+    if (ask->J) {
+        if (!(signed_jobspec = delegate_J_jobspec (ask->J, errp)))
             goto error;
         if (!(s->shape = shape_of (signed_jobspec)))
             goto nomem;
-        s->f = submit_J (a, J, userid, urgency);
+        s->f = submit_J (a, ask->J, ask->userid, ask->urgency);
     } else  // its key and hops in delegate_origin, from the source
-        s->f = flux_job_submit (a->h, jobspec, urgency, 0);
+        s->f = flux_job_submit (a->h, ask->jobspec, ask->urgency, 0);
     if (!s->f || flux_future_then (s->f, -1., submit_cb, s) < 0) {
         errfmt (errp, "cannot submit the copy: %s", strerror (errno));
         goto error;

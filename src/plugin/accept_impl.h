@@ -20,6 +20,19 @@
 
 #define ARRIVAL_AUX "delegate::arrival"
 
+/* One copy asked for (accept.h: COPY), its strings and origin borrowed
+ * from the request.
+ */
+struct copy_ask {
+    const char *key;
+    json_t *origin;
+    int hops;
+    int urgency;
+    json_int_t userid;
+    const char *J;  // or
+    const char *jobspec;
+};
+
 /* Whom the answer about one copy goes to (accept_answer.c): the request
  * of that copy, or its place in a batch; it holds a reference on either.
  */
@@ -111,13 +124,7 @@ void submission_destroy (struct submission *s, int errnum, const char *text);
  */
 int submission_start (struct accept *a,
                       const struct waiter *w,
-                      const char *key,
-                      uint32_t userid,
-                      int hops,
-                      int urgency,
-                      json_t *origin,
-                      const char *J,
-                      const char *jobspec,
+                      const struct copy_ask *ask,
                       flux_error_t *errp);
 
 void key_map (struct arrival *arr);

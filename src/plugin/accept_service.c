@@ -72,35 +72,28 @@ static int check_sender (struct accept *a, const flux_msg_t *msg)
 }
 
 /* Whether this copy is taken: 0, or an errno with 'errp' set. */
-static int check_copy (struct accept *a,
-                       const char *key,
-                       int hops,
-                       int urgency,
-                       json_t *origin,
-                       const char *J,
-                       const char *jobspec,
-                       flux_error_t *errp)
+static int check_copy (struct accept *a, const struct copy_ask *ask, flux_error_t *errp)
 {
     char name[512];
 
-    if (strlen (key) == 0 || strlen (key) > KEY_MAX || !json_is_object (origin)
-        || (!J == !jobspec) || hops < 1 || urgency < FLUX_JOB_URGENCY_MIN
-        || urgency > FLUX_JOB_URGENCY_MAX) {
+    if (strlen (ask->key) == 0 || strlen (ask->key) > KEY_MAX
+        || !json_is_object (ask->origin) || (!ask->J == !ask->jobspec) || ask->hops < 1
+        || ask->urgency < FLUX_JOB_URGENCY_MIN || ask->urgency > FLUX_JOB_URGENCY_MAX) {
         errfmt (errp, "malformed accept request");
         return EPROTO;
     }
-    if (!accept_conf_origin_allowed (&a->conf, origin)) {
+    if (!accept_conf_origin_allowed (&a->conf, ask->origin)) {
         errfmt (errp,
                 "origin %s is not in delegate-accept.allow-origins",
-                origin_name (origin, name, sizeof (name)));
+                origin_name (ask->origin, name, sizeof (name)));
         return EPERM;
     }
-    if (hops > a->conf.hop_limit) {
+    if (ask->hops > a->conf.hop_limit) {
         errfmt (errp,
                 "hop limit %d reached: the job was delegated %d times"
                 " already (delegate-accept.hop-limit)",
                 a->conf.hop_limit,
-                hops - 1);
+                ask->hops - 1);
         return EPERM;
     }
     return 0;
@@ -109,13 +102,7 @@ static int check_copy (struct accept *a,
 /* One copy asked for: answered through 'w' (now, or once made). */
 static void accept_copy (struct accept *a, const struct waiter *w, json_t *copy)
 {
-    const char *key;
-    json_t *origin;
-    int hops;
-    int urgency;
-    json_int_t userid;
-    const char *J = NULL;
-    const char *jobspec = NULL;
+    struct copy_ask ask = {0};
     struct submission *s;
     struct arrival *arr;
     flux_error_t error;
@@ -124,41 +111,31 @@ static void accept_copy (struct accept *a, const struct waiter *w, json_t *copy)
     if (json_unpack (copy,
                      "{s:s s:o s:i s:i s:I s?s s?s}",
                      "key",
-                     &key,
+                     &ask.key,
                      "origin",
-                     &origin,
+                     &ask.origin,
                      "hops",
-                     &hops,
+                     &ask.hops,
                      "urgency",
-                     &urgency,
+                     &ask.urgency,
                      "userid",
-                     &userid,
+                     &ask.userid,
                      "J",
-                     &J,
+                     &ask.J,
                      "jobspec",
-                     &jobspec)
+                     &ask.jobspec)
         < 0) {
         waiter_answer (a, w, 0, EPROTO, "malformed accept request");
         return;
     }
-    if ((errnum = check_copy (a, key, hops, urgency, origin, J, jobspec, &error)))
+    if ((errnum = check_copy (a, &ask, &error)))
         waiter_answer (a, w, 0, errnum, error.text);
-    else if ((s = submission_find (a, key))) {  // a resend: answered with the first
+    else if ((s = submission_find (a, ask.key))) {  // a resend: answered with the first
         if (waiters_append (&s->waiters, &s->nwaiters, w) < 0)
             waiter_answer (a, w, 0, ENOMEM, "out of memory");
-    } else if ((arr = key_find (a, key)))
+    } else if ((arr = key_find (a, ask.key)))
         waiter_answer (a, w, arr->id, 0, NULL);
-    else if (submission_start (a,
-                               w,
-                               key,
-                               userid,
-                               hops,
-                               urgency,
-                               origin,
-                               J,
-                               jobspec,
-                               &error)
-             < 0)
+    else if (submission_start (a, w, &ask, &error) < 0)
         waiter_answer (a, w, 0, EINVAL, error.text);
 }
 
