@@ -215,13 +215,7 @@ static int choose_target (struct delegation *d)
         snprintf (err, sizeof (err), "cannot read the job");
     else {
         struct target_view views[n + 1];
-        const char *queue = NULL;
-        (void)json_unpack (jobspec,
-                           "{s:{s:{s?s}}}",
-                           "attributes",
-                           "system",
-                           "queue",
-                           &queue);
+        const char *queue = delegate_jobspec_queue (jobspec);
         for (int i = 0; i < n; i++) {
             const char *uri = route_candidate (d->route, i);
             targets_view (t, uri, &views[i]);

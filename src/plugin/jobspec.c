@@ -104,6 +104,15 @@ json_t *delegate_J_jobspec (const char *J, flux_error_t *errp)
     return jobspec;
 }
 
+const char *delegate_jobspec_queue (json_t *jobspec)
+{
+    const char *queue = NULL;
+
+    (void)
+        json_unpack (jobspec, "{s:{s:{s?s}}}", "attributes", "system", "queue", &queue);
+    return queue;
+}
+
 json_t *delegate_jobspec_remote (json_t *current,
                                  json_t *submitted,
                                  json_t *origin,

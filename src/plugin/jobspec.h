@@ -39,6 +39,10 @@
  */
 json_t *delegate_J_jobspec (const char *J, flux_error_t *errp);
 
+/* The queue the job asks for (attributes.system.queue), or NULL.
+ */
+const char *delegate_jobspec_queue (json_t *jobspec);
+
 /* Build the copy of a job sent to the target.
  * 'current' is the job manager's jobspec (updates applied, environment
  * removed), 'submitted' the jobspec signed into J, 'origin'

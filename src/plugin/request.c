@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "errfmt.h"
+#include "jobspec.h"
 #include "request.h"
 #include "value.h"
 
@@ -111,20 +112,18 @@ int request_check (const struct delegate_conf *dc,
 /* An after* dependency names a job of this instance: signed into J, it
  * would name another (or no) job on the target.
  */
-static int check_travels (json_t *jobspec, const char **queuep, flux_error_t *errp)
+static int check_travels (json_t *jobspec, flux_error_t *errp)
 {
     json_t *deps = NULL;
     json_t *entry;
     size_t i;
 
     (void)json_unpack (jobspec,
-                       "{s:{s:{s?o s?s}}}",
+                       "{s:{s:{s?o}}}",
                        "attributes",
                        "system",
                        "dependencies",
-                       &deps,
-                       "queue",
-                       queuep);
+                       &deps);
     json_array_foreach (deps, i, entry)
     {
         const char *scheme = "";
@@ -148,11 +147,11 @@ int request_check_other_user (const struct delegate_conf *dc,
                               flux_error_t *errp)
 {
     struct delegate_request req;
-    const char *queue = NULL;
+    const char *queue = delegate_jobspec_queue (jobspec);
     const char *why;
     int i;
 
-    if (check_travels (jobspec, &queue, errp) < 0
+    if (check_travels (jobspec, errp) < 0
         || delegate_value_parse (json_string_value (value), &req, errp) < 0)
         return -1;
     if (req.kind == DELEGATE_POLICY) {

@@ -144,8 +144,23 @@ static void test_source_R (void)
     json_decref (remote);
 }
 
+static void test_queue (void)
+{
+    json_t *with =
+        json_pack ("{s:{s:{s:s}}}", "attributes", "system", "queue", "batch");
+    json_t *without = json_pack ("{s:{s:{}}}", "attributes", "system");
+    const char *q = delegate_jobspec_queue (with);
+
+    ok (q && !strcmp (q, "batch"), "the queue a job asks for is read");
+    ok (delegate_jobspec_queue (without) == NULL, "no queue: NULL");
+    ok (delegate_jobspec_queue (NULL) == NULL, "no jobspec: NULL");
+    json_decref (with);
+    json_decref (without);
+}
+
 int main (int argc, char **argv)
 {
+    test_queue ();
     test_remote_copy ();
     test_user_exec_kept ();
     test_exec_test ();
