@@ -26,9 +26,23 @@ fi
 
 say () { printf '\n==> %s\n' "$*"; }
 
+# Wait (60s at most) until the instance at URI has run its rc1: its URI
+# answers before its job manager and ingest are loaded, and a job sent
+# to it then would be refused.
+wait_run () {
+    for i in $(seq 1 600); do
+        FLUX_URI=$1 flux uptime 2>/dev/null | grep -qw run && return 0
+        sleep 0.1
+    done
+    echo "demo: $1 did not finish starting within 60s" >&2
+    return 1
+}
+
 say "starting child instances A and B (flux submit -n1 -c1 flux start sleep inf)"
 A=$(flux uri --local --wait "$(flux submit -n1 -c1 flux start sleep inf)")
 B=$(flux uri --local --wait "$(flux submit -n1 -c1 flux start sleep inf)")
+wait_run "$A"
+wait_run "$B"
 echo "A: $A"
 echo "B: $B"
 
