@@ -165,6 +165,42 @@ static int choose_earliest_start (const struct policy_input *in, flux_error_t *e
     return best;
 }
 
+static bool sibling_candidate (const struct policy_input *in, int i)
+{
+    const struct target_view *t = &in->targets[i];
+    return t->accepts && !t->refusal && !in->tried[i] && start_rank (t, in->shape) >= 0;
+}
+
+int policy_siblings (const struct policy_input *in, int k, int *out, flux_error_t *errp)
+{
+    int n = 0;
+    int full = 0;
+
+    for (int i = 0; i < in->count; i++) {
+        int at;
+        if (!sibling_candidate (in, i))
+            continue;
+        if (in->targets[i].full) {
+            full++;
+            continue;
+        }
+        /* insertion by rank: a later index goes after an equal rank */
+        long rank = start_rank (&in->targets[i], in->shape);
+        for (at = n; at > 0 && start_rank (&in->targets[out[at - 1]], in->shape) > rank;
+             at--)
+            out[at] = out[at - 1];
+        out[at] = i;
+        n++;
+    }
+    if (n == 0 && full > 0) {
+        (void)errfmt (errp, "every accepting target left is at its max-jobs");
+        return POLICY_WAIT;
+    }
+    if (n == 0)
+        return errfmt (errp, "no target that accepts delegated jobs can hold the job");
+    return k > 0 && k < n ? k : n;
+}
+
 int policy_choose (const struct policy_input *in, flux_error_t *errp)
 {
     int i = -1;

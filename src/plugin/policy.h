@@ -42,6 +42,7 @@ struct target_view {
      * tried), or NULL: e.g. it does not accept other users' jobs.
      */
     const char *refusal;
+    bool accepts;  // the target accepts delegated jobs (accept.h)
 };
 
 struct policy_input {
@@ -63,6 +64,19 @@ struct policy_input {
  * configured, assign:N out of range, no target can hold the job).
  */
 int policy_choose (const struct policy_input *in, flux_error_t *errp);
+
+/* siblings[:K]: the targets a job is offered to at once, the first to
+ * start it running it.  Those that accept delegated jobs, not tried,
+ * without a refusal, that could ever hold the job, in earliest_start
+ * order (ties: the lower index); the first 'k' of them (k <= 0: all).
+ * Write their indexes to 'out' (room for in->count) and return how many;
+ * or, with 'errp' set, POLICY_WAIT if only targets at their max-jobs are
+ * left among them, -1 if there is none.
+ */
+int policy_siblings (const struct policy_input *in,
+                     int k,
+                     int *out,
+                     flux_error_t *errp);
 
 #endif /* !DELEGATE_POLICY_H */
 
