@@ -90,6 +90,7 @@ static void arrival_destroy (struct arrival *arr)
 {
     if (arr) {
         arrival_done (arr);
+        lease_clear (arr);
         if (arr->sub)
             submission_forget_candidate (arr->sub, arr->id);
         free (arr->key);
@@ -338,6 +339,7 @@ int submission_start (struct accept *a,
     s->a = a;
     s->userid = ask->jobspec ? a->owner : ask->userid;
     s->hops = ask->hops;
+    s->lease = ask->lease;
     s->origin = json_incref (ask->origin);
     if (submission_link (s) < 0)  // before the copy can be created
         goto nomem;
@@ -434,6 +436,8 @@ static enum arrival_kind take_new (struct accept *a,
     s->cand = cand;
     s->cand[s->ncand++] = id;
     arr->sub = s;
+    if (s->lease > 0.)
+        lease_take (arr, s->lease);
     if (!J)  // a jobspec copy: its jobspec holds its key, it goes no further
         arr->onward = false;
     else if (flux_jobtap_event_post_pack (a->p,

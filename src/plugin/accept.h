@@ -12,7 +12,7 @@
  *              {results:[{id:I} | {errnum:i, error:s}, ...]}, in order,
  *              once every copy is answered
  *            where COPY is {key:s, origin:{host:s, uri?:s, ...}, hops:i,
- *              urgency:i, userid:I, J:s | jobspec:s}:
+ *              urgency:i, userid:I, J:s | jobspec:s, lease?:f}:
  *            make the copy of a source job: J (signed by the job's owner,
  *            submitted with that userid and the user role, so ingest
  *            checks the signer) or a jobspec (a job of the source's
@@ -20,6 +20,8 @@
  *            attributes.system.delegate_origin holds the key and hops).
  *            'key' ("INSTANCE/SRCID/ATTEMPT") makes it idempotent: a
  *            resend gets the job made for the first request.
+ *   grant    {ids:[I]} (no response): these copies of sibling jobs,
+ *            held before they start, may start (accept_lease.c)
  *   ack      {ids:[I]} (no response): the source knows these copies'
  *            ids; they may leave PRIORITY (ids of copies acknowledged
  *            already, or of no copy, are ignored).
@@ -54,7 +56,9 @@
 #include <flux/jobtap.h>
 
 #define ACCEPT_ACK_DEPENDENCY "delegate-ack"
-#define ACCEPT_BATCH_MAX 256  // copies in one accept request
+#define ACCEPT_BATCH_MAX 256    // copies in one accept request
+#define ACCEPT_LEASE_MAX 3600.  // seconds
+#define ACCEPT_LEASE_PROLOG "delegate-lease"
 
 struct accept;
 
@@ -95,6 +99,14 @@ bool accept_holds_dependency (struct accept *a, flux_jobid_t id);
  * yet in PRIORITY.
  */
 int accept_priority (struct accept *a, flux_plugin_arg_t *args);
+
+/* job.state.run: a copy of a sibling job (a lease) is held here, its
+ * "prolog-start" the source's cue, until granted or the lease expires.
+ */
+int accept_run (struct accept *a);
+
+/* job.event.exception of a copy held for its grant: it ends there. */
+void accept_exception (struct accept *a);
 
 /* For plugin.query. */
 json_t *accept_query (struct accept *a);

@@ -31,6 +31,7 @@ struct copy_ask {
     json_int_t userid;
     const char *J;  // or
     const char *jobspec;
+    double lease;  // > 0: a sibling copy, held before it starts (accept_lease.c)
 };
 
 /* Whom the answer about one copy goes to (accept_answer.c): the request
@@ -50,6 +51,7 @@ struct submission {
     char *key;
     uint32_t userid;
     int hops;
+    double lease;
     json_t *origin;
     json_t *shape;  // J copies: what recognises the copy; NULL: jobspec
     flux_future_t *f;
@@ -71,6 +73,9 @@ struct arrival {
     int64_t priority;
     struct submission *sub;  // while its submission is in flight
     flux_watcher_t *ack_timer;
+    double lease;  // > 0: held before it starts until granted
+    bool held;     // its prolog-start posted, not finished
+    flux_watcher_t *lease_timer;
 };
 
 struct accept {
@@ -87,7 +92,6 @@ struct accept {
     int scans;                  // eventlogs of reloaded copies being read
     const flux_msg_t **queued;  // requests waiting for the scans
     int nqueued;
-    flux_msg_handler_t *handlers[3];
 };
 
 /* accept_answer.c */
@@ -136,6 +140,16 @@ struct arrival *arrival_create (struct accept *a,
 void arrival_await_ack (struct arrival *arr);
 /* The key and hops a jobspec copy carries, or NULL. */
 const char *jobspec_key (json_t *jobspec, int *hopsp);
+
+/* accept_lease.c */
+/* The copy of a sibling job: held before it starts until its grant. */
+void lease_take (struct arrival *arr, double lease);
+void lease_clear (struct arrival *arr);
+/* job-manager.delegate.grant */
+void lease_grant_cb (flux_t *h,
+                     flux_msg_handler_t *mh,
+                     const flux_msg_t *msg,
+                     void *arg);
 
 /* accept_reload.c */
 /* job.create of a job found active as the plugin loads: is it a copy? */

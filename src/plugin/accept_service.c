@@ -78,7 +78,8 @@ static int check_copy (struct accept *a, const struct copy_ask *ask, flux_error_
 
     if (strlen (ask->key) == 0 || strlen (ask->key) > KEY_MAX
         || !json_is_object (ask->origin) || (!ask->J == !ask->jobspec) || ask->hops < 1
-        || ask->urgency < FLUX_JOB_URGENCY_MIN || ask->urgency > FLUX_JOB_URGENCY_MAX) {
+        || ask->urgency < FLUX_JOB_URGENCY_MIN || ask->urgency > FLUX_JOB_URGENCY_MAX
+        || ask->lease < 0. || ask->lease > ACCEPT_LEASE_MAX) {
         errfmt (errp, "malformed accept request");
         return EPROTO;
     }
@@ -109,7 +110,7 @@ static void accept_copy (struct accept *a, const struct waiter *w, json_t *copy)
     int errnum;
 
     if (json_unpack (copy,
-                     "{s:s s:o s:i s:i s:I s?s s?s}",
+                     "{s:s s:o s:i s:i s:I s?s s?s s?F}",
                      "key",
                      &ask.key,
                      "origin",
@@ -123,7 +124,9 @@ static void accept_copy (struct accept *a, const struct waiter *w, json_t *copy)
                      "J",
                      &ask.J,
                      "jobspec",
-                     &ask.jobspec)
+                     &ask.jobspec,
+                     "lease",
+                     &ask.lease)
         < 0) {
         waiter_answer (a, w, 0, EPROTO, "malformed accept request");
         return;
@@ -337,6 +340,7 @@ static const struct {
     {"hello", hello_cb},
     {"accept", accept_cb},
     {"ack", ack_cb},
+    {"grant", lease_grant_cb},
 };
 
 struct accept *accept_create (flux_plugin_t *p)

@@ -373,22 +373,32 @@ static int exception_cb (flux_plugin_t *p,
     const char *note = NULL;
     int severity = 0;
 
-    if (!d
-        || flux_plugin_arg_unpack (args,
-                                   FLUX_PLUGIN_ARG_IN,
-                                   "{s:{s:{s?s s?i s?s}}}",
-                                   "entry",
-                                   "context",
-                                   "type",
-                                   &type,
-                                   "severity",
-                                   &severity,
-                                   "note",
-                                   &note)
-               < 0)
+    if (flux_plugin_arg_unpack (args,
+                                FLUX_PLUGIN_ARG_IN,
+                                "{s:{s:{s?s s?i s?s}}}",
+                                "entry",
+                                "context",
+                                "type",
+                                &type,
+                                "severity",
+                                &severity,
+                                "note",
+                                &note)
+        < 0)
         return 0;
-    delegation_exception (d, type, severity, note);
+    if (d)
+        delegation_exception (d, type, severity, note);
+    else if (severity == 0)  // a copy held for its grant ends there
+        accept_exception (ctx_get (p)->accept);
     return 0;
+}
+
+static int run_cb (flux_plugin_t *p,
+                   const char *topic,
+                   flux_plugin_arg_t *args,
+                   void *arg)
+{
+    return accept_run (ctx_get (p)->accept);
 }
 
 static int sched_cb (flux_plugin_t *p,
@@ -511,6 +521,7 @@ static const struct flux_plugin_handler tab[] = {
     {"job.event.dependency-remove", dependency_event_cb, NULL},
     {"job.event.exception", exception_cb, NULL},
     {"job.state.priority", priority_cb, NULL},
+    {"job.state.run", run_cb, NULL},
     {"job.priority.get", priority_cb, NULL},
     {"plugin.query", query_cb, NULL},
     {"conf.update", conf_update_cb, NULL},
