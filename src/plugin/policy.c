@@ -229,6 +229,8 @@ int policy_choose (const struct policy_input *in, flux_error_t *errp)
                 && full_count (in) == 0)
                 return -1;
             break;
+        case POLICY_SIBLINGS:  // several targets at once: policy_siblings()
+            return errfmt (errp, "siblings: not supported yet");
         case POLICY_NONE:
             return errfmt (errp, "no policy given");
     }

@@ -149,6 +149,7 @@ static const struct {
     {"least_pending", POLICY_LEAST_PENDING},
     {"shortest_match", POLICY_SHORTEST_MATCH},
     {"earliest_start", POLICY_EARLIEST_START},
+    {"siblings", POLICY_SIBLINGS},
 };
 
 #define NPOLICIES (sizeof (policies) / sizeof (policies[0]))
@@ -236,6 +237,17 @@ int delegate_value_parse (const char *value,
         req->kind = DELEGATE_POLICY;
         req->policy = POLICY_ASSIGN;
         return parse_assign (value, colon + 1, &req->assign, errp);
+    }
+    if (colon && !strncmp (value, "siblings", colon - value) && colon - value == 8) {
+        req->kind = DELEGATE_POLICY;
+        req->policy = POLICY_SIBLINGS;
+        if (parse_assign (value, colon + 1, &req->siblings, NULL) < 0
+            || req->siblings < 1 || req->siblings > 64)
+            return errfmt (errp,
+                           "%s: the count of siblings:K must be a number from 1"
+                           " to 64",
+                           value);
+        return 0;
     }
     for (size_t i = 0; i < NPOLICIES; i++) {
         if (!strcmp (value, policies[i].name)) {

@@ -9,7 +9,8 @@
  *        local:///ABSOLUTE/PATH           a broker socket on this host
  *        ssh://[USER@]HOST[:PORT]/PATH    a broker reached through ssh
  *   2. it is a policy name: random, round_robin, least_pending,
- *      shortest_match, earliest_start, or assign:N (N >= 0)
+ *      shortest_match, earliest_start, assign:N (N >= 0), or siblings
+ *      or siblings:K (K >= 1: offered to the K best targets at once)
  *   3. otherwise the label of a configured target
  *      (letters, digits, '-', '_' and '.')
  *
@@ -48,12 +49,14 @@ enum delegate_policy {
     POLICY_LEAST_PENDING,
     POLICY_SHORTEST_MATCH,
     POLICY_EARLIEST_START,
+    POLICY_SIBLINGS,
 };
 
 struct delegate_request {
     enum delegate_kind kind;
     enum delegate_policy policy;  // DELEGATE_POLICY
     int assign;                   // POLICY_ASSIGN: the index N
+    int siblings;                 // POLICY_SIBLINGS: K, or 0 for all
     const char *text;             // the value (not copied)
 };
 

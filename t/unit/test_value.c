@@ -15,7 +15,7 @@ struct row {
     int ok;
     enum delegate_kind kind;      // when ok
     enum delegate_policy policy;  // when ok
-    int assign;                   // when ok
+    int assign;                   // when ok: N of assign:N, K of siblings:K
     const char *msg;              // substring of the error when !ok
 };
 
@@ -76,6 +76,14 @@ static const struct row rows[] = {
     BAD ("assign: 1", "space, control or non-ASCII byte at offset 7"),
     BAD ("assign:99999999999999999999", "assign:99999999999999999999"),
     BAD ("random:1", "not a URI"),
+    POLICY ("siblings", POLICY_SIBLINGS, 0),
+    POLICY ("siblings:1", POLICY_SIBLINGS, 1),
+    POLICY ("siblings:3", POLICY_SIBLINGS, 3),
+    POLICY ("siblings:64", POLICY_SIBLINGS, 64),
+    BAD ("siblings:0", "the count of siblings:K must be a number from 1 to 64"),
+    BAD ("siblings:65", "the count of siblings:K must be a number from 1 to 64"),
+    BAD ("siblings:", "the count of siblings:K must be a number from 1 to 64"),
+    BAD ("siblings:x", "the count of siblings:K must be a number from 1 to 64"),
     /* labels */
     LABEL ("cluster-a"),
     LABEL ("cluster_b"),
@@ -128,8 +136,9 @@ static void test_values (void)
             ok (rc == 0 && req.kind == r->kind && req.text == r->value
                     && (r->kind != DELEGATE_POLICY
                         || (req.policy == r->policy
-                            && (r->policy != POLICY_ASSIGN
-                                || req.assign == r->assign))),
+                            && (r->policy != POLICY_ASSIGN || req.assign == r->assign)
+                            && (r->policy != POLICY_SIBLINGS
+                                || req.siblings == r->assign))),
                 "accepted: %s (kind %d policy %s assign %d)",
                 v,
                 r->kind,
