@@ -7,7 +7,10 @@
  *                             target cannot slow the answer)
  *   flux delegate info JOBID  where a delegated job went: its eventlog's
  *                             delegate::failover and delegate::submit
- *                             events and what followed
+ *                             events and what followed; for a sibling
+ *                             job, each copy (delegate::sibling) and
+ *                             what became of it (delegate::grant,
+ *                             delegate::revoke)
  */
 
 #if HAVE_CONFIG_H
@@ -173,6 +176,8 @@ struct info {
     char *outcome;       // of the last submission, or of the delegation
     bool delegated;      // the job asked for delegation
     json_t *failed;      // lines describing failed attempts
+    json_t *siblings;    // copies of a sibling job: [{name, uri, jobid, fate}]
+    char *note;          // delegate::siblings: why it went as earliest_start
 };
 
 static void set_str (char **dst, const char *fmt, ...)
@@ -206,6 +211,59 @@ static void finish_outcome (struct info *in, json_t *context)
              WIFSIGNALED (status) ? WTERMSIG (status) : WEXITSTATUS (status));
 }
 
+/* delegate::sibling adds a copy; delegate::grant and ::revoke say what
+ * became of it.
+ */
+static void info_sibling (struct info *in, const char *name, json_t *context)
+{
+    const char *uri = "", *note = "";
+    json_t *label = NULL;
+    json_int_t id = 0;
+    size_t i;
+    json_t *s;
+
+    (void)json_unpack (context,
+                       "{s?s s?o s?I s?s}",
+                       "uri",
+                       &uri,
+                       "label",
+                       &label,
+                       "jobid",
+                       &id,
+                       "note",
+                       &note);
+    if (!strcmp (name, "delegate::sibling")) {
+        if (json_array_append_new (in->siblings,
+                                   json_pack ("{s:s s:s s:I s:s}",
+                                              "name",
+                                              json_is_string (label)
+                                                  ? json_string_value (label)
+                                                  : uri,
+                                              "uri",
+                                              uri,
+                                              "jobid",
+                                              id,
+                                              "fate",
+                                              "offered"))
+            < 0)
+            die ("out of memory");
+        return;
+    }
+    json_array_foreach (in->siblings, i, s)
+    {
+        json_int_t sid = 0;
+        const char *suri = "";
+        (void)json_unpack (s, "{s:I s:s}", "jobid", &sid, "uri", &suri);
+        if (sid == id && !strcmp (suri, uri)) {
+            json_t *fate = !strcmp (name, "delegate::grant")
+                               ? json_string ("granted")
+                               : json_sprintf ("revoked: %s", note);
+            if (!fate || json_object_set_new (s, "fate", fate) < 0)
+                die ("out of memory");
+        }
+    }
+}
+
 /* Print a failed attempt, or take in what an event says of the job.
  */
 static void info_event (struct info *in, const char *name, json_t *context)
@@ -217,7 +275,13 @@ static void info_event (struct info *in, const char *name, json_t *context)
     json_int_t id = 0;
     char buf[32];
 
-    if (!strcmp (name, "dependency-add")) {
+    if (!strcmp (name, "delegate::sibling") || !strcmp (name, "delegate::grant")
+        || !strcmp (name, "delegate::revoke"))
+        info_sibling (in, name, context);
+    else if (!strcmp (name, "delegate::siblings")) {
+        (void)json_unpack (context, "{s?s}", "note", &note);
+        set_str (&in->note, "%s", note);
+    } else if (!strcmp (name, "dependency-add")) {
         (void)json_unpack (context, "{s:s}", "description", &note);
         if (!strcmp (note, "delegate")) {
             in->delegated = true;
@@ -282,6 +346,36 @@ static void info_event (struct info *in, const char *name, json_t *context)
         set_str (&in->outcome, "exception %s: %s", type, note);
 }
 
+static void print_siblings (struct info *in)
+{
+    size_t i;
+    json_t *s;
+    char buf[32];
+
+    if (json_array_size (in->siblings) > 0)
+        printf ("siblings:\n");
+    json_array_foreach (in->siblings, i, s)
+    {
+        const char *name = "", *uri = "", *fate = "";
+        json_int_t id = 0;
+        (void)json_unpack (s,
+                           "{s:s s:s s:I s:s}",
+                           "name",
+                           &name,
+                           "uri",
+                           &uri,
+                           "jobid",
+                           &id,
+                           "fate",
+                           &fate);
+        printf ("  %-12s %-12s %s\n      %s\n",
+                name,
+                f58 (id, buf, sizeof (buf)),
+                fate,
+                uri);
+    }
+}
+
 static int cmd_info (optparse_t *p, int ac, char **av)
 {
     int optindex = optparse_option_index (p);
@@ -313,7 +407,8 @@ static int cmd_info (optparse_t *p, int ac, char **av)
                              0))
         || flux_rpc_get_unpack (f, "{s:s}", "eventlog", &eventlog) < 0)
         die ("%s: %s", av[optindex], future_strerror (f, errno));
-    if (!(copy = strdup (eventlog)) || !(in.failed = json_array ()))
+    if (!(copy = strdup (eventlog)) || !(in.failed = json_array ())
+        || !(in.siblings = json_array ()))
         die ("out of memory");
     for (line = strtok_r (copy, "\n", &saveptr); line;
          line = strtok_r (NULL, "\n", &saveptr)) {
@@ -327,7 +422,11 @@ static int cmd_info (optparse_t *p, int ac, char **av)
     }
     if (!in.delegated)
         die ("%s: the job was not delegated", av[optindex]);
-    printf ("job %s\nattempts:\n", f58 (id, buf, sizeof (buf)));
+    printf ("job %s\n", f58 (id, buf, sizeof (buf)));
+    if (in.note)
+        printf ("note: %s\n", in.note);
+    print_siblings (&in);
+    printf ("attempts:\n");
     json_array_foreach (in.failed, i, failed)
         printf ("%s\n", json_string_value (failed));
     if (in.target)
@@ -351,7 +450,9 @@ static int cmd_info (optparse_t *p, int ac, char **av)
     free (in.target);
     free (in.uri);
     free (in.outcome);
+    free (in.note);
     json_decref (in.failed);
+    json_decref (in.siblings);
     flux_future_destroy (f);
     flux_close (h);
     return 0;
@@ -383,8 +484,9 @@ static struct optparse_subcommand subcommands[] = {
      list_opts},
     {"info",
      "JOBID",
-     "Show where a delegated job went: each attempt and its outcome, the "
-     "target, the remote job id, and whom it runs as there",
+     "Show where a delegated job went: for a sibling job each copy offered "
+     "and its fate (offered, granted, revoked); each attempt and its "
+     "outcome, the target, the remote job id, and whom it runs as there",
      cmd_info,
      0,
      no_opts},

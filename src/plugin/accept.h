@@ -5,8 +5,9 @@
  *
  * Services, owner only (job-manager.delegate.*):
  *
- *   hello    {} -> {accept:b, hop-limit:i, queues:[s]|null}
- *            asked by a source's link each time it connects
+ *   hello    {} -> {accept:b, lease:b, hop-limit:i, queues:[s]|null}
+ *            asked by a source's link each time it connects; 'lease':
+ *            it holds copies asked with a lease (sibling jobs)
  *   accept   COPY -> {id:I}, or
  *            {copies:[COPY, ...]} (1 to ACCEPT_BATCH_MAX) ->
  *              {results:[{id:I} | {errnum:i, error:s}, ...]}, in order,
@@ -55,10 +56,10 @@
 #include <flux/core.h>
 #include <flux/jobtap.h>
 
+#include "lease.h"
+
 #define ACCEPT_ACK_DEPENDENCY "delegate-ack"
 #define ACCEPT_BATCH_MAX 256    // copies in one accept request
-#define ACCEPT_LEASE_MAX 3600.  // seconds
-#define ACCEPT_LEASE_PROLOG "delegate-lease"
 
 struct accept;
 

@@ -52,7 +52,7 @@ static void release_hold (struct arrival *arr, int status)
         return;
     arr->held = false;
     lease_clear (arr);
-    if (flux_jobtap_prolog_finish (arr->a->p, arr->id, ACCEPT_LEASE_PROLOG, status) < 0)
+    if (flux_jobtap_prolog_finish (arr->a->p, arr->id, LEASE_PROLOG, status) < 0)
         flux_log_error (arr->a->h,
                         "delegate: copy %ju: prolog-finish",
                         (uintmax_t)arr->id);
@@ -92,7 +92,7 @@ int accept_run (struct accept *a)
         return 0;
     if (!(arr->lease_timer =
               flux_timer_watcher_create (r, arr->lease, 0., lease_expired_cb, arr))
-        || flux_jobtap_prolog_start (a->p, ACCEPT_LEASE_PROLOG) < 0) {
+        || flux_jobtap_prolog_start (a->p, LEASE_PROLOG) < 0) {
         lease_clear (arr);
         return flux_jobtap_raise_exception (a->p,
                                             FLUX_JOBTAP_CURRENT_JOB,

@@ -79,7 +79,7 @@ static int check_copy (struct accept *a, const struct copy_ask *ask, flux_error_
     if (strlen (ask->key) == 0 || strlen (ask->key) > KEY_MAX
         || !json_is_object (ask->origin) || (!ask->J == !ask->jobspec) || ask->hops < 1
         || ask->urgency < FLUX_JOB_URGENCY_MIN || ask->urgency > FLUX_JOB_URGENCY_MAX
-        || ask->lease < 0. || ask->lease > ACCEPT_LEASE_MAX) {
+        || ask->lease < 0. || ask->lease > LEASE_MAX) {
         errfmt (errp, "malformed accept request");
         return EPROTO;
     }
@@ -245,8 +245,10 @@ static void hello_cb (flux_t *h,
 
     if (flux_respond_pack (h,
                            msg,
-                           "{s:b s:i s:O?}",
+                           "{s:b s:b s:i s:O?}",
                            "accept",
+                           a->conf.enabled,
+                           "lease",
                            a->conf.enabled,
                            "hop-limit",
                            a->conf.hop_limit,

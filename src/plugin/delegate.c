@@ -3,6 +3,7 @@
 /* delegate.c - jobtap plugin: run a job on another Flux instance
  *
  *   flux jobtap load /path/to/delegate.so [link-timeout=DURATION]
+ *                                         [lease=DURATION]
  *                                         [link-idle=DURATION]
  *                                         [metrics-interval=DURATION]
  *                                         [only-configured=true|false]
@@ -79,6 +80,7 @@
 #include "link_thread.h"
 #include "options.h"
 #include "request.h"
+#include "lease.h"
 #include "value.h"
 
 #define DEFAULT_LINK_TIMEOUT 10.
@@ -96,6 +98,7 @@ struct delegate_ctx {
     struct instance *instance;  // the origin of the copies
     struct accept *accept;      // the accepting side
     double link_timeout;
+    double lease;  // of sibling copies
     double link_idle;
     double metrics_interval;
     int only_configured;              // 1, 0, or -1: as access.allow-guest-user
@@ -436,7 +439,7 @@ static int query_cb (flux_plugin_t *p,
     if (states && targets && accept)
         rc = flux_plugin_arg_pack (args,
                                    FLUX_PLUGIN_ARG_OUT,
-                                   "{s:O s:O s:O s:f s:f s:f s:b}",
+                                   "{s:O s:O s:O s:f s:f s:f s:f s:b}",
                                    "targets",
                                    targets,
                                    "accept",
@@ -445,6 +448,8 @@ static int query_cb (flux_plugin_t *p,
                                    states,
                                    "link-timeout",
                                    ctx->link_timeout,
+                                   "lease",
+                                   ctx->lease,
                                    "link-idle",
                                    ctx->link_idle,
                                    "metrics-interval",
@@ -536,6 +541,7 @@ static int env_create (struct delegate_ctx *ctx, bool journal)
     char service[128];
     struct delegation_env_params params = {
         .link_timeout = ctx->link_timeout,
+        .lease = ctx->lease,
         .origin = instance_origin (ctx->instance),
         .owner = getuid (),
         .targets =
@@ -575,11 +581,13 @@ int flux_plugin_init (flux_plugin_t *p)
         return -1;
     }
     ctx->link_timeout = DEFAULT_LINK_TIMEOUT;
+    ctx->lease = LEASE_DEFAULT;
     ctx->link_idle = DEFAULT_LINK_IDLE;
     ctx->metrics_interval = DEFAULT_METRICS_INTERVAL;
     ctx->only_configured = -1;
     if (option_duration (p, ctx->h, "link-timeout", &ctx->link_timeout) < 0
         || option_duration (p, ctx->h, "link-idle", &ctx->link_idle) < 0
+        || option_lease (p, ctx->h, &ctx->lease) < 0
         || option_duration (p, ctx->h, "metrics-interval", &ctx->metrics_interval) < 0
         || option_bool (p, ctx->h, "only-configured", &ctx->only_configured) < 0
         || option_bool (p, ctx->h, "journal", &journal) < 0)

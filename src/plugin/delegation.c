@@ -109,9 +109,11 @@ int delegation_transition (struct delegation *d, enum dstate to)
     d->state = to;
     d->env->count[from]--;
     d->env->count[to]++;
-    if (c && dstate_holds_slot (from) && !dstate_holds_slot (to)) {
+    if (!c || c->slot)
+        return 0;  // no copy yet, or a sibling's: it has a slot of its own
+    if (dstate_holds_slot (from) && !dstate_holds_slot (to))
         lane_slot_release (c->lane);
-    } else if (c && !dstate_holds_slot (from) && dstate_holds_slot (to))
+    else if (!dstate_holds_slot (from) && dstate_holds_slot (to))
         targets_slot_take (c->lane->tg);
     return 0;
 }
@@ -217,10 +219,15 @@ void delegation_fail (
     vsnprintf (note, sizeof (note), fmt, ap);
     va_end (ap);
     stop_timers (d);
-    if (current_copy (d))
-        copy_drop (current_copy (d), abandoned (fate));
+    delegation_drop_copies (d, abandoned (fate));
     if (host->ops->raise (host->h, d->id, type, 0, note) < 0)
         delegation_log (d, LOG_ERR, "cannot raise an exception: %s", strerror (errno));
+}
+
+void delegation_drop_copies (struct delegation *d, const char *reason)
+{
+    for (struct rcopy *c = d->copies; c; c = c->next)
+        copy_drop (c, reason);
 }
 
 /* Raise the remote job's fatal exception, held since it came after the
@@ -263,8 +270,7 @@ void delegation_exception (struct delegation *d,
               "source job %s: %s",
               type,
               note && *note ? note : "exception");
-    if (current_copy (d))
-        copy_drop (current_copy (d), reason);
+    delegation_drop_copies (d, reason);
 }
 
 void delegation_attempt_failed (struct delegation *d,
@@ -277,6 +283,10 @@ void delegation_attempt_failed (struct delegation *d,
 
     if (delegation_ended (d) || !c)
         return;
+    if (siblings_offered (d)) {
+        siblings_fail (d, why);
+        return;
+    }
     if (!route_can_failover (d->route) || c->started
         || !dstate_legal (d->state, D_HOLD)) {
         delegation_fail (d,
@@ -371,9 +381,10 @@ static void remote_event (struct delegation *d, json_t *entry)
         delegation_raise_held_exception (d);  // no finish came
 }
 
-/* The target took the copy: say where the job went.
+/* The target took the copy (or, for siblings, the copy started there):
+ * say where the job went.
  */
-static void submitted (struct delegation *d, flux_jobid_t remote_id)
+void delegation_submitted (struct delegation *d, flux_jobid_t remote_id)
 {
     struct rcopy *c = current_copy (d);
     json_t *submit;
@@ -410,7 +421,7 @@ void delegation_report (struct delegation *d, const struct link_report *rep)
         return;
     switch (rep->type) {
         case LINK_SUBMITTED:
-            submitted (d, rep->remote_id);
+            delegation_submitted (d, rep->remote_id);
             break;
         case LINK_SUBMIT_FAILED:
         case LINK_LOST:
@@ -443,8 +454,8 @@ void delegation_link_state (struct delegation *d, bool up, const char *why)
 {
     struct rcopy *c = current_copy (d);
 
-    if (delegation_ended (d) || !c || c->remote_id == 0)
-        return;
+    if (delegation_ended (d) || !c || c->remote_id == 0 || d->state == D_OFFERED)
+        return;  // siblings: a copy out of reach is one chance less
     if (up)
         delegation_deadline_stop (d);
     else
@@ -473,9 +484,8 @@ void delegation_destroy (struct delegation *d)
         int saved_errno = errno;
 
         (void)idmap_remove (d->env->byid, d->id, d);
-        if (c && dstate_holds_slot (d->state)) {
+        if (c && !c->slot && dstate_holds_slot (d->state))
             lane_slot_release (c->lane);
-        }
         wait_unlink (d);
         d->env->count[d->state]--;
         while (d->copies)

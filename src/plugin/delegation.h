@@ -27,6 +27,7 @@ struct delegation;
 
 struct delegation_env_params {
     double link_timeout;  // seconds
+    double lease;         // seconds a sibling copy is held for its grant
     /* attributes.system.delegate_origin of the copies (the job id is
      * added to each): borrowed, the caller keeps it alive
      */

@@ -8,7 +8,8 @@
  *
  *   job report (targets_ops.job_report)
  *            ──> the delegation of that id, if its current copy is on
- *                that target (a report of an abandoned copy is dropped)
+ *                that target (a report of an abandoned copy is dropped);
+ *                for siblings, any copy of it there not dropped
  *   link up/down (targets_ops.link_state)
  *            ──> each copy on that target (the lane's list)
  *   a slot freed on a target
@@ -110,8 +111,24 @@ void copy_remove (struct rcopy *c)
         *pp = c->next;
     if ((*c->lane_pprev = c->lane_next))
         c->lane_next->lane_pprev = c->lane_pprev;
+    if (c->slot)
+        lane_slot_release (c->lane);
+    json_decref (c->R);
     free (c->label);
     free (c);
+}
+
+void copy_make_current (struct rcopy *c)
+{
+    struct rcopy **pp = &c->d->copies;
+
+    while (*pp && *pp != c)
+        pp = &(*pp)->next;
+    if (*pp) {
+        *pp = c->next;
+        c->next = c->d->copies;
+        c->d->copies = c;
+    }
 }
 
 /* ---- waiting for a slot ---- */
@@ -213,9 +230,15 @@ static void job_report (struct target *tg, const struct link_report *rep, void *
 {
     struct delegation_env *env = arg;
     struct delegation *d = delegation_lookup (env, rep->srcid);
-    struct rcopy *c;
+    struct rcopy *c = d ? d->copies : NULL;
 
-    if (d && (c = current_copy (d)) && c->lane->tg == tg && !c->dropped)
+    while (c && (c->lane->tg != tg || c->dropped))
+        c = c->next;
+    if (!c)
+        return;
+    if (siblings_offered (d))
+        siblings_report (d, c, rep);
+    else if (c == current_copy (d))
         delegation_report (d, rep);
 }
 
@@ -309,6 +332,7 @@ struct delegation_env *delegation_env_create (const struct host *host,
         return NULL;
     env->host = *host;
     env->link_timeout = p->link_timeout;
+    env->lease = p->lease;
     env->origin = p->origin;
     env->owner = p->owner;
     env->settle_tail = &env->settle_head;

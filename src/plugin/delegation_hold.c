@@ -78,13 +78,21 @@ void delegation_depend (struct delegation *d)
     settle_later (d);
 }
 
-/* The source job may run: a copy already sent, held, is released.
+/* The source job may run: a copy already sent, held, is released (for
+ * siblings, every copy).
  */
 static void may_run (struct delegation *d)
 {
     d->may_run = true;
-    if ((d->state == D_SUBMIT || d->state == D_PENDING)
-        && link_release (copy_link (current_copy (d)), d->id, d->urgency) < 0)
+    if (d->state == D_OFFERED) {
+        for (struct rcopy *c = d->copies; c; c = c->next)
+            if (!c->dropped && link_release (copy_link (c), d->id, d->urgency) < 0)
+                delegation_log (d,
+                                LOG_ERR,
+                                "cannot release the copy on %s",
+                                copy_uri (c));
+    } else if ((d->state == D_SUBMIT || d->state == D_PENDING)
+               && link_release (copy_link (current_copy (d)), d->id, d->urgency) < 0)
         delegation_attempt_failed (d,
                                    FAILED_HERE,
                                    REMOTE_CANCEL,

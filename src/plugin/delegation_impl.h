@@ -14,6 +14,8 @@
  *   delegation_run.c      ALLOC -> RUN -> RUNNING -> FINISH: the remote R,
  *                         job-exec's override, the output copy
  *   delegation_recover.c  RECOVER: a job delegated before a plugin reload
+ *   delegation_siblings.c OFFERED -> GRANTED: a job offered to several
+ *                         targets at once (siblings[:K])
  */
 
 #ifndef DELEGATE_DELEGATION_IMPL_H
@@ -50,6 +52,11 @@ struct rcopy {
     bool started;            // the remote job started
     bool finished;           // the remote job finished, with 'status'
     int status;
+    /* a sibling's (delegation_siblings.c) */
+    bool slot;     // it holds a slot of its target itself
+    bool asked;    // allocated there and held: it asks for the grant
+    bool granted;  // the grant was sent
+    json_t *R;     // its remote R, kept until it wins or goes
 };
 
 /* Per target, what the delegations keep (the target's user data).
@@ -81,6 +88,7 @@ enum failure_origin {
 struct delegation_env {
     struct host host;
     double link_timeout;
+    double lease;  // of sibling copies
     json_t *origin;
     uint32_t owner;
     struct targets *targets;
@@ -131,6 +139,8 @@ struct delegation {
     struct output *out;            // the remote output, from the remote start
     struct host_req *req_recover;  // after a plugin reload
     struct history *recovered;
+    bool round;       // the copies of this attempt are siblings
+    bool recovering;  // siblings taken over after a reload: no grant
 };
 
 /* delegation.c */
@@ -192,8 +202,11 @@ struct rcopy *copy_add (struct delegation *d, struct target *tg, const char *lab
  * reason), once.
  */
 void copy_drop (struct rcopy *c, const char *cancel_reason);
-/* Forget the copy altogether (dropped first). */
+/* Forget the copy altogether (dropped first; its own slot, if it has
+ * one, given back). */
 void copy_remove (struct rcopy *c);
+/* Make 'c' the delegation's current copy (its first). */
+void copy_make_current (struct rcopy *c);
 /* Queue 'd' (in WAIT) in 'q': its lane's (the target it named) or the
  * env's (a slot of any target its policy may use). */
 void wait_enqueue (struct delegation *d, struct wait_queue *q);
@@ -204,10 +217,41 @@ void lane_slot_release (struct lane *lane);
 
 /* delegation_prepare.c: choose the target and send the copy */
 void delegation_prepare (struct delegation *d);
+/* The key of this attempt (accept.h): "INSTANCE/SRCID/ATTEMPT". */
+void delegation_attempt_key (struct delegation *d, char *buf, size_t size);
 
 /* delegation_hold.c */
 void settle_unlink (struct delegation *d);
 void settle_timer_cb (void *arg);
+
+/* delegation_siblings.c */
+/* ROUTE_SIBLINGS: a copy on each target of the round, each with a slot.
+ * Return 0, or -1 with errno.
+ */
+int siblings_add (struct delegation *d, const struct route_choice *ch, int n);
+/* J read: send every copy of the round, then OFFERED. */
+void siblings_send (struct delegation *d, const char *jobspec, const char *J);
+/* A report about copy 'c' of a delegation in OFFERED or GRANTED. */
+void siblings_report (struct delegation *d, struct rcopy *c, const struct link_report *rep);
+/* The attempt failed (no answer, contact lost with the granted target):
+ * never another round, a partition must not make a second run.
+ */
+void siblings_fail (struct delegation *d, const char *why);
+/* After a reload: follow the copies an eventlog lists (RECOVER ->
+ * OFFERED), granting none of them.
+ */
+void siblings_recover (struct delegation *d, const struct history *h);
+static inline bool siblings_offered (struct delegation *d)
+{
+    return d->state == D_OFFERED || d->state == D_GRANTED;
+}
+
+/* delegation.c, for the siblings */
+/* The copy 'c' (the current one) is the job's: delegate::submit, memo.
+ */
+void delegation_submitted (struct delegation *d, flux_jobid_t remote_id);
+/* Tell the link to forget every copy (cancelling with 'reason'). */
+void delegation_drop_copies (struct delegation *d, const char *reason);
 
 /* delegation_run.c */
 void delegation_take_R (struct delegation *d, json_t *remote_R);

@@ -8,6 +8,8 @@
  *                ── route: its target(s) full ─────────────> WAIT
  *                ── route: no target left ─────────────────> FAILED
  *   PREPARE ── J read, the copy queued on the link ────────> SUBMIT
+ *           ── siblings: J read, the copies queued ─────────> OFFERED
+ *              (delegation_siblings.c)
  */
 
 #if HAVE_CONFIG_H
@@ -24,9 +26,7 @@
 static void J_cb (void *arg, const char *J, int errnum);
 static void prepare_read_J (struct delegation *d);
 
-/* The key of this attempt (accept.h): "INSTANCE/SRCID/ATTEMPT".
- */
-static void attempt_key (struct delegation *d, char *buf, size_t size)
+void delegation_attempt_key (struct delegation *d, char *buf, size_t size)
 {
     const char *instance = "";
 
@@ -48,7 +48,7 @@ static json_t *origin_create (struct delegation *d)
     json_t *origin = json_deep_copy (d->env->origin);
     char key[256];
 
-    attempt_key (d, key, sizeof (key));
+    delegation_attempt_key (d, key, sizeof (key));
     if (!origin || json_object_set_new (origin, "jobid", json_integer (d->id)) < 0
         || json_object_set_new (origin, "key", json_string (key)) < 0
         || json_object_set_new (origin, "hops", json_integer (d->hops + 1)) < 0) {
@@ -120,7 +120,7 @@ static int send_copy (struct delegation *d,
         .origin = d->env->origin,
     };
 
-    attempt_key (d, key, sizeof (key));
+    delegation_attempt_key (d, key, sizeof (key));
     return link_submit (copy_link (c), d->id, &job);
 }
 
@@ -153,6 +153,8 @@ static void J_cb (void *arg, const char *J, int errnum)
                          "%s: cannot prepare the job for the target: %s",
                          copy_uri (c),
                          error.text);
+    else if (d->round)
+        siblings_send (d, s, J);
     else if (send_copy (d, c, s, J) < 0)
         delegation_fail (d,
                          "DelegationFailure",
@@ -237,6 +239,12 @@ static int choose_target (struct delegation *d)
         wait_for_slot (d);
         return -1;
     }
+    if (res == ROUTE_SIBLINGS) {
+        struct route_choice sibs[n + 1];
+        if (siblings_add (d, sibs, route_siblings (d->route, sibs, n)) == 0)
+            return 0;
+        snprintf (err, sizeof (err), "siblings: %s", strerror (errno));
+    }
     if (res == ROUTE_CHOSEN) {
         if ((tg = targets_get (t, choice.uri)) && copy_add (d, tg, choice.label))
             return 0;
@@ -260,9 +268,30 @@ static void prepare_read_J (struct delegation *d)
                          strerror (errno));
 }
 
+/* siblings with fewer than two accepting targets: say it goes as
+ * earliest_start.
+ */
+static void post_route_note (struct delegation *d)
+{
+    char *note = route_note (d->route);
+    json_t *ctx;
+
+    if (note && (ctx = json_pack ("{s:s}", "note", note))) {
+        (void)delegation_post (d, "delegate::siblings", ctx);
+        json_decref (ctx);
+    }
+    free (note);
+}
+
 void delegation_prepare (struct delegation *d)
 {
-    if (delegation_ended (d) || choose_target (d) < 0
+    int rc;
+
+    if (delegation_ended (d))
+        return;
+    rc = choose_target (d);
+    post_route_note (d);
+    if (rc < 0
         || delegation_transition (d, D_PREPARE) < 0)
         return;
     delegation_deadline_arm (d, "no answer within %gs", d->env->link_timeout);

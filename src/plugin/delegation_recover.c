@@ -13,6 +13,9 @@
  *   RECOVER ── eventlog read (history.h) ──┬─ never sent ──────────> HOLD
  *      │                                   │  (other dependencies taken
  *      │                                   │   from the eventlog)
+ *      │                                   ├─ offered as siblings,
+ *      │                                   │  none started ────────> OFFERED
+ *      │                                   │  (delegation_siblings.c)
  *      │                                   ├─ sent, no R yet ──────> PENDING
  *      │                                   │  (released once the job may
  *      │                                   │   run, as in HOLD)
@@ -151,9 +154,16 @@ static void abandon (struct delegation *d, const struct history *h)
 {
     struct rcopy *c;
 
-    if (delegation_transition (d, D_CANCELED) == 0 && h->remote_id && !h->finish
-        && (c = follow_copy (d, h, 0)))
-        copy_drop (c, "the source job ended while delegate.so was unloaded");
+    const char *why = "the source job ended while delegate.so was unloaded";
+
+    if (delegation_transition (d, D_CANCELED) < 0)
+        return;
+    if (h->remote_id && !h->finish && (c = follow_copy (d, h, 0)))
+        copy_drop (c, why);
+    else if (!h->remote_id && history_live_siblings (h) > 0) {
+        siblings_recover (d, h);
+        delegation_drop_copies (d, why);
+    }
 }
 
 static void eventlog_cb (void *arg, const char *eventlog, int errnum)
@@ -181,7 +191,9 @@ static void eventlog_cb (void *arg, const char *eventlog, int errnum)
         /* still in DEPEND: not sent yet, or sent (the copy may be held) */
         for (int i = 0; i < h->ndeps; i++)
             delegation_dependency_add (d, h->deps[i]);
-        if (h->remote_id == 0)
+        if (h->remote_id == 0 && history_live_siblings (h) > 0)
+            siblings_recover (d, h);
+        else if (h->remote_id == 0)
             (void)delegation_transition (d, D_HOLD);
         else
             follow (d, h, 0);

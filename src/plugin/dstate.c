@@ -28,7 +28,9 @@ static const struct {
     /* back to HOLD: the attempt failed and another target is tried; a
      * job out of DEPEND (ALLOC and later) can no longer move
      */
-    [D_PREPARE] = {"prepare", TO (D_SUBMIT) | TO (D_HOLD) | ENDINGS, true},
+    [D_PREPARE] = {"prepare",
+                   TO (D_SUBMIT) | TO (D_OFFERED) | TO (D_HOLD) | ENDINGS,
+                   true},
     [D_SUBMIT] = {"submit", TO (D_PENDING) | TO (D_HOLD) | ENDINGS, true},
     [D_PENDING] = {"pending", TO (D_ALLOC) | TO (D_HOLD) | ENDINGS, true},
     [D_ALLOC] = {"alloc", TO (D_RUN) | ENDINGS, true},
@@ -39,8 +41,15 @@ static const struct {
     [D_FAILED] = {"failed", 0, false},
     [D_CANCELED] = {"canceled", 0, false},
     [D_RECOVER] = {"recover",
-                   TO (D_HOLD) | TO (D_PENDING) | TO (D_RUN) | TO (D_RUNNING) | ENDINGS,
+                   TO (D_HOLD) | TO (D_PENDING) | TO (D_RUN) | TO (D_RUNNING)
+                       | TO (D_OFFERED) | ENDINGS,
                    false},
+    /* siblings (delegation_siblings.c): each copy holds a slot of its
+     * own target; back to HOLD for a new round when every copy ended
+     * without starting; PENDING once the granted copy started
+     */
+    [D_OFFERED] = {"offered", TO (D_GRANTED) | TO (D_PENDING) | TO (D_HOLD) | ENDINGS, false},
+    [D_GRANTED] = {"granted", TO (D_PENDING) | TO (D_HOLD) | ENDINGS, false},
 };
 
 static bool valid (enum dstate s)

@@ -25,6 +25,8 @@ enum dstate {
     D_CANCELED,  // ended by a fatal exception on the source job
     D_RECOVER,   // taken over after a reload, its past being read
     D_WAIT,      // every target it may use is at its max-jobs
+    D_OFFERED,   // siblings: copies on several targets, none granted
+    D_GRANTED,   // siblings: one copy granted, its start awaited
     D_NSTATES,
 };
 

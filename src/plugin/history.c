@@ -61,6 +61,43 @@ static void take_dependency (struct history *h, bool add, json_t *context)
         snprintf (h->deps[h->ndeps++], sizeof (h->deps[0]), "%s", desc);
 }
 
+static void take_sibling (struct history *h, bool revoke, json_t *context)
+{
+    json_int_t id = 0;
+    const char *uri = "";
+    json_t *label = NULL;
+    struct history_sibling *s;
+
+    if (json_unpack (context, "{s:s s?I s?o}", "uri", &uri, "jobid", &id, "label", &label)
+            < 0
+        || id <= 0)
+        return;
+    for (int i = 0; revoke && i < h->nsiblings; i++) {
+        s = &h->siblings[i];
+        if (s->remote_id == (flux_jobid_t)id && !strcmp (s->uri, uri))
+            s->revoked = true;
+    }
+    if (revoke || h->nsiblings >= HISTORY_SIBLINGS)
+        return;
+    s = &h->siblings[h->nsiblings++];
+    s->remote_id = id;
+    snprintf (s->uri, sizeof (s->uri), "%s", uri);
+    snprintf (s->label,
+              sizeof (s->label),
+              "%s",
+              json_is_string (label) ? json_string_value (label) : "");
+}
+
+int history_live_siblings (const struct history *h)
+{
+    int n = 0;
+
+    for (int i = 0; i < h->nsiblings; i++)
+        if (!h->siblings[i].revoked)
+            n++;
+    return n;
+}
+
 static void take_entry (struct history *h, const char *name, json_t *context)
 {
     int severity = 1;
@@ -68,6 +105,10 @@ static void take_entry (struct history *h, const char *name, json_t *context)
 
     if (!strcmp (name, "delegate::submit"))
         take_submit (h, context);
+    else if (!strcmp (name, "delegate::sibling"))
+        take_sibling (h, false, context);
+    else if (!strcmp (name, "delegate::revoke"))
+        take_sibling (h, true, context);
     else if (!strcmp (name, "delegate::failover")) {
         (void)json_unpack (context, "{s?i}", "attempt", &attempt);
         if (attempt > h->attempts)

@@ -13,6 +13,9 @@
  *                      the other dependencies still outstanding
  *   alloc, start, finish, a fatal exception
  *                      how far the source job got
+ *   delegate::sibling, delegate::revoke
+ *                      the copies of a job offered as siblings, and those
+ *                      that went
  *   delegate::accept, delegate::accept-onward
  *                      on a target, a job that arrived by delegation:
  *                      the key of its submission and its hops
@@ -27,6 +30,17 @@
 #include <flux/core.h>
 
 #define HISTORY_DEPS 16
+#define HISTORY_SIBLINGS 64
+
+/* A copy of a sibling job (delegate::sibling), and whether it went since
+ * (delegate::revoke).
+ */
+struct history_sibling {
+    flux_jobid_t remote_id;
+    char uri[512];
+    char label[128];  // "" if none
+    bool revoked;
+};
 
 struct history {
     flux_jobid_t remote_id;  // 0: never submitted
@@ -42,7 +56,12 @@ struct history {
     char deps[HISTORY_DEPS][64];
     char accept_key[256];  // "" if the job did not arrive by delegation
     int accept_hops;
+    int nsiblings;  // the copies of the sibling rounds, oldest first
+    struct history_sibling siblings[HISTORY_SIBLINGS];
 };
+
+/* The copies of siblings not revoked. */
+int history_live_siblings (const struct history *h);
 
 /* Read 'eventlog' (RFC 18 lines) into 'h'.  Return 0, or -1 with 'errp'
  * set if a line is not an eventlog entry.

@@ -43,8 +43,12 @@ static void journal_cb (flux_future_t *f, void *arg)
     flux_future_reset (f);
 }
 
-/* The events asked for (allow filter), and the only ones that come */
+/* The events asked for (allow filter), and the only ones that come.
+ * "prolog-start" is a held sibling copy's ask (accept.h); the target's
+ * own prologs bring it too, one message more per job there.
+ */
 static const char *journal_events[] = {"alloc",
+                                       "prolog-start",
                                        "start",
                                        "exception",
                                        "finish",

@@ -11,7 +11,8 @@
  * (job-manager.events-journal); one stream per link does for all jobs.
  *
  *   journal_start ── job-manager.events-journal
- *                    {allow: alloc, start, exception, finish, clean}
+ *                    {allow: alloc, prolog-start, start, exception,
+ *                     finish, clean}
  *     BACKLOG  entry(id, entry, R) for each event of each active job
  *        │ sentinel
  *        v

@@ -227,6 +227,11 @@ static int op_kill (struct link *link, flux_jobid_t srcid, int signum)
     return cmd_send ((struct tlink *)link, cmd);
 }
 
+static int op_grant (struct link *link, flux_jobid_t srcid)
+{
+    return cmd_send ((struct tlink *)link, cmd_create (CMD_GRANT, srcid, NULL));
+}
+
 static const char *op_uri (struct link *link)
 {
     return ((struct tlink *)link)->uri;
@@ -294,6 +299,7 @@ static const struct link_ops tlink_ops = {
     .follow = op_follow,
     .drop = op_drop,
     .kill = op_kill,
+    .grant = op_grant,
     .destroy = op_destroy,
 };
 

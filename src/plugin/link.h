@@ -34,6 +34,10 @@
  *       be read (text: why)
  *     LOST(text) if the remote eventlog cannot be followed
  *
+ *   A copy made with a lease (a sibling's) is held by the target once
+ *   allocated: its "prolog-start" event of description "delegate-lease"
+ *   (the ask) is reported as an EVENT too; link_grant lets it start.
+ *
  *   link_follow(remote_id) starts at "then" for a job submitted earlier,
  *   skipping the entries of each eventlog already reported.
  *   link_drop(reason) forgets the job; with a reason, the remote job is
@@ -115,6 +119,9 @@ struct link_job {
     const char *key;      // of this attempt: "INSTANCE/SRCID/ATTEMPT"
     int hops;             // the copy's: 1 + those of the job
     json_t *origin;       // this instance: {"host": s, "uri": s, ...}
+    double lease;         // > 0: a sibling's copy, held before it starts
+                          //   until link_grant (accept.h); accepting
+                          //   targets only
 };
 
 struct link_ops {
@@ -130,6 +137,7 @@ struct link_ops {
                    int skip_output);
     int (*drop) (struct link *l, flux_jobid_t srcid, const char *cancel_reason);
     int (*kill) (struct link *l, flux_jobid_t srcid, int signum);
+    int (*grant) (struct link *l, flux_jobid_t srcid);
     void (*destroy) (struct link *l);
 };
 
@@ -217,6 +225,16 @@ static inline int link_drop (struct link *l,
 static inline int link_kill (struct link *l, flux_jobid_t srcid, int signum)
 {
     return l->ops->kill (l, srcid, signum);
+}
+
+/* Let the held copy of 'srcid' (made with a lease) start: sent once its
+ * id is known and the link is up, with the other grants of the same
+ * pass in one message, and again after each reconnect (a target ignores
+ * the grant of a copy it no longer holds).
+ */
+static inline int link_grant (struct link *l, flux_jobid_t srcid)
+{
+    return l->ops->grant (l, srcid);
 }
 
 #endif /* !DELEGATE_LINK_H */

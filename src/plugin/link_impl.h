@@ -37,7 +37,15 @@
 #include "rjob.h"
 #include "tqueue.h"
 
-enum cmd_type { CMD_SUBMIT, CMD_RELEASE, CMD_FOLLOW, CMD_DROP, CMD_KILL, CMD_KEEP };
+enum cmd_type {
+    CMD_SUBMIT,
+    CMD_RELEASE,
+    CMD_FOLLOW,
+    CMD_DROP,
+    CMD_KILL,
+    CMD_KEEP,
+    CMD_GRANT,
+};
 
 struct cmd {
     enum cmd_type type;

@@ -303,7 +303,8 @@ static void cmd_run (struct tlink *l, struct cmd *cmd)
 {
     struct rjob *job;
 
-    if (cmd->type == CMD_SUBMIT || cmd->type == CMD_RELEASE || cmd->type == CMD_FOLLOW)
+    if (cmd->type == CMD_SUBMIT || cmd->type == CMD_RELEASE || cmd->type == CMD_FOLLOW
+        || cmd->type == CMD_GRANT)
         touch (l, cmd->srcid);
     switch (cmd->type) {
         case CMD_SUBMIT:
@@ -336,6 +337,10 @@ static void cmd_run (struct tlink *l, struct cmd *cmd)
         case CMD_KILL:
             if ((job = rjob_lookup (&l->jobs, cmd->srcid)) && atomic_load (&l->up))
                 rjob_kill (job, l, cmd->signum);
+            break;
+        case CMD_GRANT:
+            if ((job = rjob_lookup (&l->jobs, cmd->srcid)))
+                rjob_set_grant (job);
             break;
         case CMD_KEEP:
             l->keep = true;

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "lease.h"
 #include "options.h"
 #include "value.h"
 
@@ -39,6 +40,26 @@ int option_duration (flux_plugin_t *p, flux_t *h, const char *name, double *valu
         errno = EINVAL;
         return -1;
     }
+    return 0;
+}
+
+int option_lease (flux_plugin_t *p, flux_t *h, double *value)
+{
+    double lease = *value;
+
+    if (option_duration (p, h, "lease", &lease) < 0)
+        return -1;
+    if (lease <= 0. || lease > LEASE_MAX) {
+        flux_log (h,
+                  LOG_ERR,
+                  "delegate: lease=%g: the lease of sibling copies must be"
+                  " more than 0 and at most %gs",
+                  lease,
+                  LEASE_MAX);
+        errno = EINVAL;
+        return -1;
+    }
+    *value = lease;
     return 0;
 }
 

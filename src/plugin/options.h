@@ -17,6 +17,11 @@
  */
 int option_duration (flux_plugin_t *p, flux_t *h, const char *name, double *value);
 
+/* The lease of sibling copies (delegation_siblings.c): a duration more
+ * than 0 and at most LEASE_MAX (lease.h).
+ */
+int option_lease (flux_plugin_t *p, flux_t *h, double *value);
+
 /* A boolean: true or false, 1 or 0, "true" or "false" (set to 1 or 0).
  */
 int option_bool (flux_plugin_t *p, flux_t *h, const char *name, int *value);

@@ -109,6 +109,7 @@ struct rjob_copy *rjob_copy_create (const struct link_job *job)
     copy->userid = job->userid;
     copy->hops = job->hops;
     copy->origin = json_incref (job->origin);
+    copy->lease = job->lease;
     if ((job->jobspec && !(copy->jobspec = strdup (job->jobspec)))
         || (job->J && !(copy->J = strdup (job->J)))
         || (job->key && !(copy->key = strdup (job->key)))) {
@@ -144,6 +145,11 @@ void rjob_set_urgency (struct rjob *job, int urgency)
     job->released = false;
     flux_future_destroy (job->f_release);  // the answer to an older one
     job->f_release = NULL;
+}
+
+void rjob_set_grant (struct rjob *job)
+{
+    job->grant = true;
 }
 
 void rjob_set_skip (struct rjob *job, int events, int output)
@@ -323,6 +329,16 @@ static void submit (struct rjob *job, struct tlink *l)
         rjob_destroy (job);
         return;
     }
+    if (job->copy->lease > 0. && !link_accepts (l)) {
+        report_failure (job,
+                        l,
+                        LINK_SUBMIT_FAILED,
+                        "",
+                        "the target does not hold copies of sibling jobs"
+                        " (no [delegate-accept] there)");
+        rjob_destroy (job);
+        return;
+    }
     job->via_accept = link_accepts (l);
     job->sent_urgency = job->via_accept ? job->urgency : FLUX_JOB_URGENCY_HOLD;
     if (!job->via_accept && !job->copy->jobspec) {
@@ -365,6 +381,7 @@ void rjob_start (struct rjob *job, struct tlink *l)
             release (job, l);
         else
             rjob_acknowledge (job, l);
+        rjob_grant (job, l);
         rjob_follow (job, l);
     }
 }
@@ -409,6 +426,7 @@ void rjob_list_disconnected (struct rjob_list *list, struct tlink *l)
         job->batch = NULL;  // the accept request is sent again on reconnect
         job->accept_queued = false;
         job->acked = false;  // acknowledged again once connected, if need be
+        job->grant_sent = false;  // granted again too
         /* an accept request is sent again on reconnect, with its key */
         bool lost = job->f_submit != NULL && !job->via_accept;
         rjob_futures_destroy (job);

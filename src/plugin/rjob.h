@@ -46,6 +46,7 @@ struct rjob_copy {
     char *key;
     int hops;
     json_t *origin;
+    double lease;  // > 0: held on the target until granted
 };
 
 struct rjob_copy *rjob_copy_create (const struct link_job *job);
@@ -61,6 +62,7 @@ struct rjob_list {
     json_t *to_accept;             // source ids of the copies to ask for
     struct accept_batch *batches;  // accept requests not answered yet
     json_t *acks;                  // ids of copies acknowledged, not sent yet
+    json_t *grants;                // ids of held copies granted, not sent yet
 };
 
 /* With 'journal', the jobs are followed by the target's journal where it
@@ -98,6 +100,10 @@ void rjob_set_skip (struct rjob *job, int events, int output);
 /* The remote job is to get 'urgency' (sent by rjob_start()).
  */
 void rjob_set_urgency (struct rjob *job, int urgency);
+
+/* The held copy may start (sent by rjob_start()).
+ */
+void rjob_set_grant (struct rjob *job);
 
 /* Send what the job needs next (link must be connected).
  */

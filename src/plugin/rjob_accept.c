@@ -99,8 +99,9 @@ static void batch_cb (flux_future_t *f, void *arg)
 static json_t *copy_pack (struct rjob *job)
 {
     struct rjob_copy *c = job->copy;
+    json_t *o;
 
-    return json_pack ("{s:s s:O s:i s:i s:I s:s}",
+    o = json_pack ("{s:s s:O s:i s:i s:I s:s}",
                       "key",
                       c->key ? c->key : "",
                       "origin",
@@ -113,6 +114,12 @@ static json_t *copy_pack (struct rjob *job)
                       (json_int_t)c->userid,
                       c->jobspec ? "jobspec" : "J",
                       c->jobspec ? c->jobspec : c->J);
+    if (o && c->lease > 0.
+        && json_object_set_new (o, "lease", json_real (c->lease)) < 0) {
+        json_decref (o);
+        return NULL;
+    }
+    return o;
 }
 
 /* Ask for the copies of the jobs in 'srcids' (the batch takes it).
@@ -233,22 +240,40 @@ void rjob_acknowledge (struct rjob *job, struct tlink *l)
     job->acked = true;
 }
 
-static void send_acks (struct rjob_list *list, struct tlink *l)
+/* A grant, like an ack, is idempotent: sent again after a reconnect
+ * until the job is seen to start or end (the target ignores the grant
+ * of a copy it does not hold).
+ */
+void rjob_grant (struct rjob *job, struct tlink *l)
+{
+    json_t *id;
+
+    if (!job->grant || job->grant_sent || !job->remote_id || job->inactive)
+        return;
+    if (!(id = json_integer (job->remote_id))
+        || json_array_append_new (job->list->grants, id) < 0)
+        return;  // out of memory: tried again on the next start
+    job->grant_sent = true;
+}
+
+/* One one-way message of the ids in 'ids' to 'topic', then 'ids' empty.
+ */
+static void send_ids (struct tlink *l, const char *topic, json_t *ids)
 {
     flux_future_t *f;
 
-    if (json_array_size (list->acks) == 0)
+    if (json_array_size (ids) == 0)
         return;
     if (!(f = flux_rpc_pack (link_handle (l),
-                             "job-manager.delegate.ack",
+                             topic,
                              FLUX_NODEID_ANY,
                              FLUX_RPC_NORESPONSE,
                              "{s:O}",
                              "ids",
-                             list->acks)))
+                             ids)))
         link_connection_error (l);
     flux_future_destroy (f);
-    json_array_clear (list->acks);
+    json_array_clear (ids);
 }
 
 void rjob_list_flush (struct rjob_list *list, struct tlink *l)
@@ -256,7 +281,8 @@ void rjob_list_flush (struct rjob_list *list, struct tlink *l)
     if (!link_handle (l))
         return;
     send_copies (list, l);
-    send_acks (list, l);
+    send_ids (l, "job-manager.delegate.ack", list->acks);
+    send_ids (l, "job-manager.delegate.grant", list->grants);
 }
 
 void rjob_accept_forget (struct rjob_list *list)
@@ -265,12 +291,14 @@ void rjob_accept_forget (struct rjob_list *list)
         batch_destroy (list->batches);
     json_array_clear (list->to_accept);
     json_array_clear (list->acks);
+    json_array_clear (list->grants);
 }
 
 int rjob_accept_init (struct rjob_list *list)
 {
     list->batches = NULL;
-    if (!(list->to_accept = json_array ()) || !(list->acks = json_array ()))
+    if (!(list->to_accept = json_array ()) || !(list->acks = json_array ())
+        || !(list->grants = json_array ()))
         return -1;
     return 0;
 }
@@ -280,7 +308,8 @@ void rjob_accept_fini (struct rjob_list *list)
     rjob_accept_forget (list);
     json_decref (list->to_accept);
     json_decref (list->acks);
-    list->to_accept = list->acks = NULL;
+    json_decref (list->grants);
+    list->to_accept = list->acks = list->grants = NULL;
 }
 
 // vi:ts=4 sw=4 expandtab

@@ -16,7 +16,8 @@
  *
  * While the journal sends its backlog, no eventlog watch starts: once it
  * is over, each job it did not bring gets one.  An entry that matters
- * (alloc, start, exception, finish, clean) is reported once, whichever
+ * (alloc, a held copy's ask, start, exception, finish, clean) is
+ * reported once, whichever
  * way it came first; others only come by the eventlog.  An entry for a
  * job whose id is not known yet (the submission answer still on its way)
  * is kept, if it is an exception or the clean, among the last few such,
@@ -40,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lease.h"
 #include "rjob_impl.h"
 
 #define STASH_MAX 32
@@ -186,6 +188,19 @@ static void job_finished (struct rjob *job, struct tlink *l, json_t *entry)
     rjob_output_end_report (job, l);
 }
 
+/* A "prolog-start" is reported only if it is a held copy's ask: the
+ * target's own prologs are none of the source's business.
+ */
+static bool is_other_prolog (json_t *entry, const char *name)
+{
+    const char *description = "";
+
+    if (strcmp (name, "prolog-start") != 0)
+        return false;
+    (void)json_unpack (entry, "{s:{s?s}}", "context", "description", &description);
+    return strcmp (description, LEASE_PROLOG) != 0;
+}
+
 /* Report a new entry; "alloc" brings R (with it from the journal, else
  * read), "start" starts following the output, "clean" ends the job.
  */
@@ -194,7 +209,7 @@ static void take_entry (struct rjob *job, struct tlink *l, json_t *entry, json_t
     const char *name;
 
     if (json_unpack (entry, "{s:s}", "name", &name) < 0
-        || !first_time (job, entry, name))
+        || is_other_prolog (entry, name) || !first_time (job, entry, name))
         return;
     link_report (l, LINK_EVENT, job->srcid, job->remote_id, entry, NULL);
     if (!strcmp (name, "alloc")) {

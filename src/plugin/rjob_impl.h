@@ -58,6 +58,8 @@ struct rjob {
     bool accept_queued;          // for the next accept request (rjob_accept.c)
     struct accept_batch *batch;  // the accept request sent, not answered
     bool acked;                  // its ack was sent (since the last connect)
+    bool grant;                  // held copy: link_grant was called
+    bool grant_sent;             //   and sent (since the last connect)
 
     flux_future_t *f_submit;
     flux_future_t *f_release;
@@ -102,6 +104,8 @@ void rjob_accept_fini (struct rjob_list *list);
 void rjob_accept_queue (struct rjob *job, struct tlink *l);
 /* Queue the ack of the job's copy, if it needs one now. */
 void rjob_acknowledge (struct rjob *job, struct tlink *l);
+/* Queue the grant of the job's held copy, if it has one to send now. */
+void rjob_grant (struct rjob *job, struct tlink *l);
 /* Disconnected: forget the requests in flight and what was queued. */
 void rjob_accept_forget (struct rjob_list *list);
 

@@ -25,6 +25,9 @@ struct route {
     int attempt;
     char *uri;    // URI and label requests: the one target
     char *label;  //   and its label, if configured
+    int *sibs;    // siblings: the targets of the last round (indexes)
+    int nsibs;
+    char *note;  // siblings: why the job goes as earliest_start
 };
 
 int route_attempt (struct route *r)
@@ -131,6 +134,76 @@ static void list_failures (struct route *r, char *err, size_t size)
     }
 }
 
+/* Targets that accept delegated jobs and hold sibling copies, and do
+ * not refuse this one.
+ */
+static int accepting_count (const struct policy_input *in)
+{
+    int n = 0;
+
+    for (int i = 0; i < in->count; i++)
+        if (in->targets[i].accepts && !in->targets[i].refusal)
+            n++;
+    return n;
+}
+
+/* With fewer than two accepting targets, the job goes as earliest_start
+ * for good (route_note() says so once).  Otherwise a round of siblings:
+ * the targets are never marked tried, a round may offer the job to a
+ * target of an earlier one.
+ */
+static enum route_result choose_siblings (struct route *r,
+                                          struct policy_input *in,
+                                          char *err,
+                                          size_t size)
+{
+    flux_error_t error;
+    int n = accepting_count (in);
+    int i;
+
+    if (n < 2) {
+        if (r->attempt == 0) {
+            char note[256];
+            snprintf (note,
+                      sizeof (note),
+                      "%s: %d target%s accept%s sibling jobs, fewer than two:"
+                      " delegated as earliest_start",
+                      r->value,
+                      n,
+                      n == 1 ? "" : "s",
+                      n == 1 ? "s" : "");
+            free (r->note);
+            r->note = strdup (note);
+        }
+        r->req.policy = POLICY_EARLIEST_START;
+        if ((i = policy_choose (in, &error)) >= 0) {
+            r->tried[i] = true;
+            r->current = i;
+            return ROUTE_CHOSEN;
+        }
+        snprintf (err, size, "%s", error.text);
+        return i == POLICY_WAIT ? ROUTE_WAIT : ROUTE_NONE;
+    }
+    if (r->attempt >= ROUTE_SIBLING_ROUNDS) {
+        snprintf (err,
+                  size,
+                  "%s: no sibling started the job in %d rounds",
+                  r->value,
+                  r->attempt);
+        return ROUTE_NONE;
+    }
+    if (!r->sibs && !(r->sibs = calloc (in->count + 1, sizeof (int)))) {
+        snprintf (err, size, "%s: out of memory", r->value);
+        return ROUTE_NONE;
+    }
+    if ((r->nsibs = policy_siblings (in, r->req.siblings, r->sibs, &error)) < 0) {
+        snprintf (err, size, "%s", error.text);
+        return r->nsibs == POLICY_WAIT ? ROUTE_WAIT : ROUTE_NONE;
+    }
+    r->current = -1;
+    return ROUTE_SIBLINGS;
+}
+
 static enum route_result choose_by_policy (struct route *r,
                                            const struct target_view *views,
                                            json_t *jobspec,
@@ -162,6 +235,8 @@ static enum route_result choose_by_policy (struct route *r,
     }
     if (job_shape_from_jobspec (jobspec, &shape, &error) < 0)
         i = -1;
+    else if (r->req.policy == POLICY_SIBLINGS)
+        return choose_siblings (r, &in, err, size);
     else
         i = policy_choose (&in, &error);
     if (i == POLICY_EXHAUSTED && (r->attempt > 0 || refused))
@@ -209,6 +284,8 @@ enum route_result route_choose (struct route *r,
             return ROUTE_NONE;
         }
         res = choose_by_policy (r, views, jobspec, random, rr_next, err, size);
+        if (res == ROUTE_SIBLINGS)
+            r->attempt++;
         if (res != ROUTE_CHOSEN)
             return res;
         choice->uri = r->snapshot->targets[r->current].uri;
@@ -218,9 +295,35 @@ enum route_result route_choose (struct route *r,
     return ROUTE_CHOSEN;
 }
 
+int route_siblings (struct route *r, struct route_choice *choices, int size)
+{
+    int n = 0;
+
+    for (int i = 0; i < r->nsibs && n < size; i++, n++) {
+        choices[n].uri = r->snapshot->targets[r->sibs[i]].uri;
+        choices[n].label = r->snapshot->targets[r->sibs[i]].label;
+    }
+    return n;
+}
+
+bool route_is_siblings (struct route *r)
+{
+    return r->req.kind == DELEGATE_POLICY && r->req.policy == POLICY_SIBLINGS;
+}
+
+char *route_note (struct route *r)
+{
+    char *note = r->note;
+
+    r->note = NULL;
+    return note;
+}
+
 void route_destroy (struct route *r)
 {
     if (r) {
+        free (r->sibs);
+        free (r->note);
         if (r->why)
             for (int i = 0; i < r->snapshot->count; i++)
                 free (r->why[i]);

@@ -14,6 +14,11 @@
  *   views[i] for route_candidate (r, i), i < n   (the caller's snapshot)
  *   route_choose (r, views, ...)     ROUTE_CHOSEN, ROUTE_WAIT or ROUTE_NONE
  *
+ * siblings[:K] (issue 17): route_choose returns ROUTE_SIBLINGS and
+ * route_siblings() the targets of the round; with fewer than two
+ * accepting targets the job falls back to earliest_start for good, and
+ * route_note() says so.
+ *
  * Pure: no broker.
  */
 
@@ -33,7 +38,13 @@ enum route_result {
     ROUTE_CHOSEN,  // a target for the next attempt
     ROUTE_WAIT,    // its named target, or each one left, is at its max-jobs
     ROUTE_NONE,    // no target is left (the reason says why)
+    ROUTE_SIBLINGS,  // siblings: a round of targets (route_siblings)
 };
+
+/* Rounds of siblings a job may be offered in: a new round follows one
+ * whose copies all ended without starting.
+ */
+#define ROUTE_SIBLING_ROUNDS 3
 
 struct route_choice {
     const char *uri;
@@ -73,6 +84,21 @@ enum route_result route_choose (struct route *r,
                                 struct route_choice *choice,
                                 char *err,
                                 size_t size);
+
+/* After ROUTE_SIBLINGS: the targets of the round, best first (up to
+ * 'size'; valid until the next route_choose).  Returns how many.
+ */
+int route_siblings (struct route *r, struct route_choice *choices, int size);
+
+/* True while the job is offered as siblings (false once it fell back to
+ * earliest_start, with fewer than two accepting targets).
+ */
+bool route_is_siblings (struct route *r);
+
+/* Why a siblings request goes as earliest_start, once (the caller frees
+ * it), or NULL.
+ */
+char *route_note (struct route *r);
 
 /* Record why the current attempt failed.
  */

@@ -202,6 +202,19 @@ bool targets_full (struct targets *t, struct target *tg)
     return tg->in_flight >= t->conf->targets[i].max_jobs;
 }
 
+static int accepts (struct target *tg);
+
+/* It accepts delegated jobs and holds sibling copies (a lease). */
+static bool holds_siblings (struct target *tg)
+{
+    int lease = 0;
+
+    if (accepts (tg) != 1)
+        return false;
+    (void)json_unpack (tg->hello, "{s?b}", "lease", &lease);
+    return lease != 0;
+}
+
 void targets_view (struct targets *t, const char *uri, struct target_view *view)
 {
     struct target *tg = targets_find (t, uri);
@@ -212,6 +225,7 @@ void targets_view (struct targets *t, const char *uri, struct target_view *view)
         *view = tg->view;
         view->up = target_up (tg);
         view->full = targets_full (t, tg);
+        view->accepts = holds_siblings (tg);
     }
 }
 

@@ -454,10 +454,11 @@ static int l_submit (struct link *l, flux_jobid_t srcid, const struct link_job *
             (uintmax_t)srcid,
             job->hold ? FLUX_JOB_URGENCY_HOLD : job->urgency);
     record (fake_link (l)->cmds,
-            "copy %s %s hops=%d",
+            "copy %s %s hops=%d%s",
             job->J ? "J" : "jobspec",
             job->key,
-            job->hops);
+            job->hops,
+            job->lease > 0. ? " lease" : "");
     return 0;
 }
 
@@ -496,6 +497,12 @@ static int l_kill (struct link *l, flux_jobid_t srcid, int signum)
     return 0;
 }
 
+static int l_grant (struct link *l, flux_jobid_t srcid)
+{
+    record (fake_link (l)->cmds, "grant %ju", (uintmax_t)srcid);
+    return 0;
+}
+
 static void l_destroy (struct link *l)
 {
     struct fake_link *fl = fake_link (l);
@@ -513,6 +520,7 @@ static const struct link_ops fake_link_ops = {
     .follow = l_follow,
     .drop = l_drop,
     .kill = l_kill,
+    .grant = l_grant,
     .destroy = l_destroy,
 };
 
