@@ -59,7 +59,7 @@
 #include "lease.h"
 
 #define ACCEPT_ACK_DEPENDENCY "delegate-ack"
-#define ACCEPT_BATCH_MAX 256    // copies in one accept request
+#define ACCEPT_BATCH_MAX 256  // copies in one accept request
 
 struct accept;
 

@@ -56,6 +56,7 @@ struct rcopy {
     bool slot;     // it holds a slot of its target itself
     bool asked;    // allocated there and held: it asks for the grant
     bool granted;  // the grant was sent
+    bool old_ask;  // asked before a reload (maybe granted then): unresolved
     json_t *R;     // its remote R, kept until it wins or goes
 };
 
@@ -232,7 +233,9 @@ int siblings_add (struct delegation *d, const struct route_choice *ch, int n);
 /* J read: send every copy of the round, then OFFERED. */
 void siblings_send (struct delegation *d, const char *jobspec, const char *J);
 /* A report about copy 'c' of a delegation in OFFERED or GRANTED. */
-void siblings_report (struct delegation *d, struct rcopy *c, const struct link_report *rep);
+void siblings_report (struct delegation *d,
+                      struct rcopy *c,
+                      const struct link_report *rep);
 /* The attempt failed (no answer, contact lost with the granted target):
  * never another round, a partition must not make a second run.
  */

@@ -291,8 +291,7 @@ void delegation_prepare (struct delegation *d)
         return;
     rc = choose_target (d);
     post_route_note (d);
-    if (rc < 0
-        || delegation_transition (d, D_PREPARE) < 0)
+    if (rc < 0 || delegation_transition (d, D_PREPARE) < 0)
         return;
     delegation_deadline_arm (d, "no answer within %gs", d->env->link_timeout);
     if (delegation_ended (d))

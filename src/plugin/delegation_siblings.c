@@ -33,10 +33,15 @@
  * one copy can start per round, and a new round comes only once the
  * granted copy is known to have ended without "start".
  *
- * After a plugin reload (siblings_recover) a grant sent before is not
- * known: the copies listed by the eventlog are followed and none is
- * granted.  A copy that starts is the winner; the others resolve by
- * their leases, and once none is left a new round begins.
+ * After a plugin reload or an instance restart (siblings_recover) a
+ * grant sent before is not known, so need not be durable: the copies the
+ * eventlog lists, not revoked, are followed again.  An ask that may
+ * predate the reload (not read live from the target's journal: its
+ * backlog, or an eventlog watch) is never granted, and while one is
+ * unresolved no other ask is: it resolves within its lease into
+ * "start" (it was granted before: the winner) or an end.  An ask read
+ * live is new, so no grant for it was sent before: it is granted as
+ * usual once no older ask is unresolved.
  */
 
 #if HAVE_CONFIG_H
@@ -126,12 +131,19 @@ void siblings_send (struct delegation *d, const char *jobspec, const char *J)
         (void)delegation_transition (d, D_OFFERED);
 }
 
-/* Every copy went: a new round, if the route allows one.
+static void maybe_grant (struct delegation *d);
+
+/* A copy went: an ask may be granted now, or, if every copy went, a new
+ * round begins (if the route allows one).
  */
 static void next_round (struct delegation *d)
 {
-    if (d->copies || delegation_ended (d))
+    if (delegation_ended (d))
         return;
+    if (d->copies) {
+        maybe_grant (d);
+        return;
+    }
     d->round = false;
     d->recovering = false;
     delegation_deadline_stop (d);
@@ -142,7 +154,10 @@ static void next_round (struct delegation *d)
 /* Copy 'c' is out of the running: it ended or failed by itself, or it
  * is revoked ('cancel': its remote job is cancelled, with 'note').
  */
-static void copy_out (struct delegation *d, struct rcopy *c, const char *note, bool cancel)
+static void copy_out (struct delegation *d,
+                      struct rcopy *c,
+                      const char *note,
+                      bool cancel)
 {
     post_copy_event (d, "delegate::revoke", c, note);
     copy_drop (c, cancel ? note : NULL);
@@ -198,9 +213,29 @@ static void won (struct delegation *d, struct rcopy *c)
         delegation_remote_started (d);
 }
 
-/* A copy's event; "prolog-start" comes only as the ask (link.h).
+/* Grant an ask, unless an ask from before a reload is unresolved (the
+ * plugin then may have granted it).
  */
-static void copy_event (struct delegation *d, struct rcopy *c, json_t *entry)
+static void maybe_grant (struct delegation *d)
+{
+    struct rcopy *c;
+
+    if (d->state != D_OFFERED)
+        return;
+    for (c = d->copies; c; c = c->next)
+        if (c->old_ask)
+            return;
+    for (c = d->copies; c; c = c->next)
+        if (c->asked) {
+            grant (d, c);
+            return;
+        }
+}
+
+/* A copy's event; "prolog-start" comes only as the ask (link.h).  After
+ * a reload, an ask not seen live may be from before it.
+ */
+static void copy_event (struct delegation *d, struct rcopy *c, json_t *entry, bool live)
 {
     const char *name = "";
     const char *type = "exception";
@@ -211,8 +246,8 @@ static void copy_event (struct delegation *d, struct rcopy *c, json_t *entry)
     (void)json_unpack (entry, "{s:s}", "name", &name);
     if (!strcmp (name, "prolog-start")) {
         c->asked = true;
-        if (d->state == D_OFFERED && !d->recovering)
-            grant (d, c);
+        c->old_ask = d->recovering && !live;
+        maybe_grant (d);
     } else if (!strcmp (name, "start"))
         won (d, c);
     else if (!strcmp (name, "exception")) {
@@ -243,7 +278,9 @@ static void copy_event (struct delegation *d, struct rcopy *c, json_t *entry)
     }
 }
 
-void siblings_report (struct delegation *d, struct rcopy *c, const struct link_report *rep)
+void siblings_report (struct delegation *d,
+                      struct rcopy *c,
+                      const struct link_report *rep)
 {
     char why[1024];
 
@@ -268,7 +305,7 @@ void siblings_report (struct delegation *d, struct rcopy *c, const struct link_r
             next_round (d);
             break;
         case LINK_EVENT:
-            copy_event (d, c, rep->obj);
+            copy_event (d, c, rep->obj, rep->live);
             break;
         case LINK_R:
             json_decref (c->R);

@@ -48,7 +48,9 @@ static const struct {
      * own target; back to HOLD for a new round when every copy ended
      * without starting; PENDING once the granted copy started
      */
-    [D_OFFERED] = {"offered", TO (D_GRANTED) | TO (D_PENDING) | TO (D_HOLD) | ENDINGS, false},
+    [D_OFFERED] = {"offered",
+                   TO (D_GRANTED) | TO (D_PENDING) | TO (D_HOLD) | ENDINGS,
+                   false},
     [D_GRANTED] = {"granted", TO (D_PENDING) | TO (D_HOLD) | ENDINGS, false},
 };
 

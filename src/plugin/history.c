@@ -68,7 +68,14 @@ static void take_sibling (struct history *h, bool revoke, json_t *context)
     json_t *label = NULL;
     struct history_sibling *s;
 
-    if (json_unpack (context, "{s:s s?I s?o}", "uri", &uri, "jobid", &id, "label", &label)
+    if (json_unpack (context,
+                     "{s:s s?I s?o}",
+                     "uri",
+                     &uri,
+                     "jobid",
+                     &id,
+                     "label",
+                     &label)
             < 0
         || id <= 0)
         return;

@@ -47,12 +47,8 @@ static void journal_cb (flux_future_t *f, void *arg)
  * "prolog-start" is a held sibling copy's ask (accept.h); the target's
  * own prologs bring it too, one message more per job there.
  */
-static const char *journal_events[] = {"alloc",
-                                       "prolog-start",
-                                       "start",
-                                       "exception",
-                                       "finish",
-                                       "clean"};
+static const char *journal_events[] =
+    {"alloc", "prolog-start", "start", "exception", "finish", "clean"};
 
 #define JOURNAL_NEVENTS (sizeof (journal_events) / sizeof (journal_events[0]))
 

@@ -87,6 +87,10 @@ struct link_report {
                              //   METRICS: see metrics.h, UP: hello
     char *text;              // DOWN, SUBMIT_FAILED, LOST, OUTPUT_END: the
                              //   reason; OUTPUT: the entry
+    bool live;               // EVENT: read from the target's journal as it
+                             //   was posted (not its backlog, nor a watch
+                             //   of the eventlog): it happened after this
+                             //   link connected
 };
 
 typedef void (*link_report_f) (struct link *l,

@@ -128,6 +128,12 @@ void link_report (struct tlink *l,
                   flux_jobid_t remote_id,
                   json_t *obj,
                   const char *text);
+/* An EVENT report ('live': see struct link_report). */
+void link_report_event (struct tlink *l,
+                        flux_jobid_t srcid,
+                        flux_jobid_t remote_id,
+                        json_t *entry,
+                        bool live);
 flux_t *link_handle (struct tlink *l);
 /* A send on the remote handle failed: treat the connection as lost.
  */

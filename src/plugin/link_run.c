@@ -56,12 +56,13 @@ static void cmd_drain (struct tlink *l);
 
 /* ---- reports, and what the rest of the thread uses ---- */
 
-void link_report (struct tlink *l,
-                  enum link_report_type type,
-                  flux_jobid_t srcid,
-                  flux_jobid_t remote_id,
-                  json_t *obj,
-                  const char *text)
+static void report_push (struct tlink *l,
+                         enum link_report_type type,
+                         flux_jobid_t srcid,
+                         flux_jobid_t remote_id,
+                         json_t *obj,
+                         const char *text,
+                         bool live)
 {
     struct link_report *rep = calloc (1, sizeof (*rep));
 
@@ -71,8 +72,28 @@ void link_report (struct tlink *l,
     rep->srcid = srcid;
     rep->remote_id = remote_id;
     rep->obj = json_incref (obj);
+    rep->live = live;
     if ((text && !(rep->text = strdup (text))) || tqueue_push (l->reports, rep) < 0)
         report_destroy (rep);
+}
+
+void link_report (struct tlink *l,
+                  enum link_report_type type,
+                  flux_jobid_t srcid,
+                  flux_jobid_t remote_id,
+                  json_t *obj,
+                  const char *text)
+{
+    report_push (l, type, srcid, remote_id, obj, text, false);
+}
+
+void link_report_event (struct tlink *l,
+                        flux_jobid_t srcid,
+                        flux_jobid_t remote_id,
+                        json_t *entry,
+                        bool live)
+{
+    report_push (l, LINK_EVENT, srcid, remote_id, entry, NULL, live);
 }
 
 flux_t *link_handle (struct tlink *l)

@@ -425,7 +425,7 @@ void rjob_list_disconnected (struct rjob_list *list, struct tlink *l)
         struct rjob *next = job->next;
         job->batch = NULL;  // the accept request is sent again on reconnect
         job->accept_queued = false;
-        job->acked = false;  // acknowledged again once connected, if need be
+        job->acked = false;       // acknowledged again once connected, if need be
         job->grant_sent = false;  // granted again too
         /* an accept request is sent again on reconnect, with its key */
         bool lost = job->f_submit != NULL && !job->via_accept;

@@ -102,18 +102,18 @@ static json_t *copy_pack (struct rjob *job)
     json_t *o;
 
     o = json_pack ("{s:s s:O s:i s:i s:I s:s}",
-                      "key",
-                      c->key ? c->key : "",
-                      "origin",
-                      c->origin,
-                      "hops",
-                      c->hops,
-                      "urgency",
-                      job->urgency,
-                      "userid",
-                      (json_int_t)c->userid,
-                      c->jobspec ? "jobspec" : "J",
-                      c->jobspec ? c->jobspec : c->J);
+                   "key",
+                   c->key ? c->key : "",
+                   "origin",
+                   c->origin,
+                   "hops",
+                   c->hops,
+                   "urgency",
+                   job->urgency,
+                   "userid",
+                   (json_int_t)c->userid,
+                   c->jobspec ? "jobspec" : "J",
+                   c->jobspec ? c->jobspec : c->J);
     if (o && c->lease > 0.
         && json_object_set_new (o, "lease", json_real (c->lease)) < 0) {
         json_decref (o);

@@ -201,17 +201,19 @@ static bool is_other_prolog (json_t *entry, const char *name)
     return strcmp (description, LEASE_PROLOG) != 0;
 }
 
-/* Report a new entry; "alloc" brings R (with it from the journal, else
- * read), "start" starts following the output, "clean" ends the job.
+/* Report a new entry ('live': from the journal, as posted); "alloc"
+ * brings R (with it from the journal, else read), "start" starts
+ * following the output, "clean" ends the job.
  */
-static void take_entry (struct rjob *job, struct tlink *l, json_t *entry, json_t *R)
+static void take_entry (
+    struct rjob *job, struct tlink *l, json_t *entry, json_t *R, bool live)
 {
     const char *name;
 
-    if (json_unpack (entry, "{s:s}", "name", &name) < 0
-        || is_other_prolog (entry, name) || !first_time (job, entry, name))
+    if (json_unpack (entry, "{s:s}", "name", &name) < 0 || is_other_prolog (entry, name)
+        || !first_time (job, entry, name))
         return;
-    link_report (l, LINK_EVENT, job->srcid, job->remote_id, entry, NULL);
+    link_report_event (l, job->srcid, job->remote_id, entry, live);
     if (!strcmp (name, "alloc")) {
         job->want_R = true;
         if (R && !job->have_R) {
@@ -256,7 +258,7 @@ static void watch_cb (flux_future_t *f, void *arg)
         if (!(entry = json_loads (s, 0, NULL)))
             report_failure (job, l, LINK_LOST, "bad remote event: ", s);
         else {
-            take_entry (job, l, entry, NULL);
+            take_entry (job, l, entry, NULL, false);
             json_decref (entry);
         }
     }
@@ -339,7 +341,7 @@ void rjob_claim (struct rjob_list *list, struct rjob *job, struct tlink *l)
     while (i < json_array_size (list->stash)) {
         if (json_unpack (json_array_get (list->stash, i), "[I o]", &id, &entry) == 0
             && (flux_jobid_t)id == job->remote_id) {
-            take_entry (job, l, entry, NULL);
+            take_entry (job, l, entry, NULL, false);
             (void)json_array_remove (list->stash, i);
         } else
             i++;
@@ -355,7 +357,11 @@ static void journal_entry_cb (flux_jobid_t id, json_t *entry, json_t *R, void *a
         stash (list, id, entry);
     else if (!job->dropped) {
         job->journaled = true;
-        take_entry (job, list->l, entry, R);
+        take_entry (job,
+                    list->l,
+                    entry,
+                    R,
+                    journal_state (list->journal) == JOURNAL_LIVE);
     }
 }
 

@@ -35,9 +35,9 @@
 struct route;
 
 enum route_result {
-    ROUTE_CHOSEN,  // a target for the next attempt
-    ROUTE_WAIT,    // its named target, or each one left, is at its max-jobs
-    ROUTE_NONE,    // no target is left (the reason says why)
+    ROUTE_CHOSEN,    // a target for the next attempt
+    ROUTE_WAIT,      // its named target, or each one left, is at its max-jobs
+    ROUTE_NONE,      // no target is left (the reason says why)
     ROUTE_SIBLINGS,  // siblings: a round of targets (route_siblings)
 };
 

@@ -14,220 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "src/plugin/delegation_impl.h"
-#include "fake_host.h"
+#include "world.h"
 #include "tap.h"
 #include "tap_json.h"
-
-#define A "local:///tmp/a"
-#define B "local:///tmp/b"
-#define C "local:///tmp/c"
-#define TIMEOUT 5.
-#define OWNER 1000  // the instance owner: the jobs of these tests are its
-
-static const char *jobspec =
-    "{\"version\":1,\"resources\":[{\"type\":\"slot\",\"count\":1,"
-    "\"label\":\"task\",\"with\":[{\"type\":\"core\",\"count\":1}]}],"
-    "\"tasks\":[{\"command\":[\"true\"],\"slot\":\"task\","
-    "\"count\":{\"per_slot\":1}}],"
-    "\"attributes\":{\"system\":{\"duration\":0}}}";
-
-static const char *remote_R =
-    "{\"version\":1,\"execution\":{\"R_lite\":[{\"rank\":\"0\","
-    "\"children\":{\"core\":\"0\"}}],\"nodelist\":[\"b0\"],"
-    "\"starttime\":1,\"expiration\":100}}";
-
-struct world {
-    struct fake_host fh;
-    struct host host;
-    struct delegation_env *env;
-    struct targets *t;
-    json_t *origin;
-    struct delegation *jobs[64];
-    int njobs;
-};
-
-static void world_init (struct world *w, const char *conf)
-{
-    struct delegation_env_params p = {
-        .link_timeout = TIMEOUT,
-        .targets =
-            {
-                .open = fake_link_open,
-                .open_arg = &w->fh,
-                .link = {.journal = true},
-                .now = fake_now,
-                .now_arg = &w->fh,
-            },
-    };
-    flux_error_t error;
-    struct delegate_conf *dc;
-
-    memset (w, 0, sizeof (*w));
-    fake_host_init (&w->fh);
-    w->host.ops = &fake_host_ops;
-    w->host.h = &w->fh;
-    w->origin = load (
-        "{\"uri\":\"local:///src\",\"host\":\"src\","
-        "\"instance\":\"I\"}");
-    p.origin = w->origin;
-    p.owner = OWNER;
-    p.targets.open_arg = &w->fh;
-    p.targets.now_arg = &w->fh;
-    if (!(w->env = delegation_env_create (&w->host, &p))) {
-        printf ("Bail out! delegation_env_create: %s\n", strerror (errno));
-        exit (1);
-    }
-    w->t = delegation_env_targets (w->env);
-    if (conf) {
-        json_t *o = load (conf);
-        if (!(dc = delegate_conf_parse (o, &error))
-            || targets_configure (w->t, dc) < 0) {
-            printf ("Bail out! configuration: %s\n", error.text);
-            exit (1);
-        }
-        json_decref (o);
-    }
-}
-
-static void world_fini (struct world *w)
-{
-    for (int i = 0; i < w->njobs; i++)
-        delegation_destroy (w->jobs[i]);
-    delegation_env_destroy (w->env);
-    json_decref (w->origin);
-    fake_host_fini (&w->fh);
-}
-
-static struct fake_link *link_of (struct world *w, const char *uri)
-{
-    return fake_link_find (&w->fh, uri);
-}
-
-static const char *state (struct delegation *d)
-{
-    return delegation_state_name (d);
-}
-
-/* Create the delegation of job 'id' to 'value'; with 'others', it has
- * another dependency (HOLD until it is gone).
- */
-static struct delegation *job (struct world *w,
-                               flux_jobid_t id,
-                               const char *value,
-                               const char *other)
-{
-    char key[32];
-    flux_error_t error;
-    struct route *route;
-    struct delegation *d;
-
-    snprintf (key, sizeof (key), "%ju", (uintmax_t)id);
-    (void)json_object_set_new (w->fh.jobspecs, key, load (jobspec));
-    if (!(route = route_create (value, &error))
-        || !(d = delegation_create (w->env, id, 1000, 16, route))) {
-        printf ("Bail out! job %ju: %s\n", (uintmax_t)id, error.text);
-        exit (1);
-    }
-    w->jobs[w->njobs++] = d;
-    if (other)
-        delegation_dependency_add (d, other);
-    delegation_new (d);
-    fake_run (&w->fh);
-    return d;
-}
-
-/* The J lookup of PREPARE is answered: the copy is sent (SUBMIT). */
-static bool answer_J (struct world *w, struct delegation *d)
-{
-    struct host_req *req = fake_req_find (&w->fh, d->id, FAKE_LOOKUP, "J");
-    char *J = fake_J (jobspec);
-
-    if (!req || !J) {
-        free (J);
-        return false;
-    }
-    fake_answer (&w->fh, req, J, 0);
-    free (J);
-    return true;
-}
-
-static void submitted (struct world *w,
-                       struct delegation *d,
-                       const char *uri,
-                       flux_jobid_t remote_id)
-{
-    fake_report (link_of (w, uri), LINK_SUBMITTED, d->id, remote_id, NULL, NULL);
-}
-
-static void remote_event (struct world *w,
-                          struct delegation *d,
-                          const char *uri,
-                          const char *entry)
-{
-    fake_report (link_of (w, uri), LINK_EVENT, d->id, 0, entry, NULL);
-}
-
-static bool answer (struct world *w,
-                    struct delegation *d,
-                    enum fake_req_kind kind,
-                    const char *key,
-                    const char *value)
-{
-    struct host_req *req = fake_req_find (&w->fh, d->id, kind, key);
-
-    if (!req)
-        return false;
-    fake_answer (&w->fh, req, value, 0);
-    return true;
-}
-
-/* Drive 'd' (just created, sent at job.new) to PENDING on 'uri'. */
-static void to_pending (struct world *w, struct delegation *d, const char *uri)
-{
-    answer_J (w, d);
-    submitted (w, d, uri, 100 + d->id);
-    delegation_depend (d);
-    fake_run (&w->fh);
-}
-
-static void to_run (struct world *w, struct delegation *d, const char *uri)
-{
-    to_pending (w, d, uri);
-    fake_report (link_of (w, uri), LINK_R, d->id, 0, remote_R, NULL);
-    if (delegation_sched (d))
-        answer (w, d, FAKE_COMMIT, NULL, NULL);
-}
-
-static void to_running (struct world *w, struct delegation *d, const char *uri)
-{
-    to_run (w, d, uri);
-    remote_event (w, d, uri, "{\"name\":\"start\"}");
-    answer (w, d, FAKE_LOOKUP, "exec.eventlog", "{}");
-    answer (w, d, FAKE_OVERRIDE, NULL, NULL);
-}
-
-static int in_flight (struct world *w, const char *uri)
-{
-    struct target *tg = targets_find (w->t, uri);
-    return tg ? target_in_flight (tg) : -1;
-}
-
-static bool query_is (struct world *w, const char *want)
-{
-    json_t *got = delegation_env_query (w->env);
-    json_t *o = load (want);
-    bool same = got && json_equal (got, o);
-
-    if (!same) {
-        char *s = got ? json_dumps (got, JSON_COMPACT) : NULL;
-        printf ("#   query: %s, want %s\n", s ? s : "NULL", want);
-        free (s);
-    }
-    json_decref (got);
-    json_decref (o);
-    return same;
-}
 
 /* ---- every arrow from HOLD to FINISH ---- */
 
@@ -261,7 +50,7 @@ static void test_path (void)
     delegation_depend (d);
     fake_run (&w.fh);
     ok (fake_cmds (l, "release 1 16") == 1, "in DEPEND with no other: released (16)");
-    fake_report (l, LINK_R, 1, 501, remote_R, NULL);
+    fake_report (l, LINK_R, 1, 501, world_remote_R, NULL);
     is_str (state (d), "alloc", "PENDING -> ALLOC on the remote R");
     ok (fake_calls (&w.fh, "set_flag 1 alloc-bypass") == 1
             && fake_calls (&w.fh, "jobspec_update 1 attributes.system.exec.test") == 1
@@ -402,7 +191,7 @@ static void test_wait (void)
     submitted (&w, d30, A, 130);
     delegation_depend (d30);
     fake_run (&w.fh);
-    fake_report (link_of (&w, A), LINK_R, 30, 0, remote_R, NULL);
+    fake_report (link_of (&w, A), LINK_R, 30, 0, world_remote_R, NULL);
     if (delegation_sched (d30))
         answer (&w, d30, FAKE_COMMIT, NULL, NULL);
     remote_event (&w, d30, A, "{\"name\":\"start\"}");
@@ -445,7 +234,7 @@ static void test_cancel_each (void)
             fake_run (&w.fh);
         }
         if (i >= 5)
-            fake_report (link_of (&w, A), LINK_R, id, 0, remote_R, NULL);
+            fake_report (link_of (&w, A), LINK_R, id, 0, world_remote_R, NULL);
         if (i >= 6 && delegation_sched (d))
             answer (&w, d, FAKE_COMMIT, NULL, NULL);
         if (i >= 7) {
@@ -672,7 +461,7 @@ static struct delegation *other_user_job (struct world *w, flux_jobid_t id, int 
     flux_error_t error;
 
     snprintf (key, sizeof (key), "%ju", (uintmax_t)id);
-    (void)json_object_set_new (w->fh.jobspecs, key, load (jobspec));
+    (void)json_object_set_new (w->fh.jobspecs, key, load (world_jobspec));
     if (!(route = route_create (A, &error))
         || !(d = delegation_create (w->env, id, 2000, 16, route))) {
         printf ("Bail out! %s\n", error.text);

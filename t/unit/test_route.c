@@ -195,6 +195,72 @@ static void test_refusal (struct delegate_conf *dc, json_t *js)
     route_destroy (named);
 }
 
+/* siblings: a round of the accepting targets; with fewer than two,
+ * earliest_start for good, said once; at most ROUTE_SIBLING_ROUNDS rounds
+ */
+static void test_siblings (struct delegate_conf *dc, json_t *js)
+{
+    struct route *r;
+    struct target_view v[3];
+    struct route_choice ch, sibs[3];
+    flux_error_t error;
+    char err[256];
+    unsigned int rr = 0;
+    char *note;
+    int round;
+
+    r = route_create ("siblings:2", &error);
+    views_up (v, 3);
+    for (int i = 0; i < 3; i++)
+        v[i].accepts = true;
+    v[0].up = false;  // down: ranked last
+    ok (r && route_is_siblings (r) && route_candidates (r, dc, &error) == 3
+            && route_choose (r, v, js, 0, &rr, &ch, err, sizeof (err)) == ROUTE_SIBLINGS
+            && route_siblings (r, sibs, 3) == 2 && !strcmp (sibs[0].uri, "local:///b")
+            && !strcmp (sibs[1].uri, "local:///c") && route_attempt (r) == 1,
+        "siblings:2 of three accepting targets: the two best, b and c, round 1");
+    ok (route_note (r) == NULL, "no note when offered as siblings");
+    for (round = 2; round <= ROUTE_SIBLING_ROUNDS; round++)
+        if (route_choose (r, v, js, 0, &rr, &ch, err, sizeof (err)) != ROUTE_SIBLINGS)
+            break;
+    ok (round == ROUTE_SIBLING_ROUNDS + 1
+            && route_choose (r, v, js, 0, &rr, &ch, err, sizeof (err)) == ROUTE_NONE
+            && strstr (err, "no sibling started the job in 3 rounds"),
+        "after %d rounds: ROUTE_NONE (%s)",
+        ROUTE_SIBLING_ROUNDS,
+        err);
+    route_destroy (r);
+
+    r = route_create ("siblings", &error);
+    views_up (v, 3);
+    v[1].accepts = true;
+    ok (r && route_candidates (r, dc, &error) == 3
+            && route_choose (r, v, js, 0, &rr, &ch, err, sizeof (err)) == ROUTE_CHOSEN
+            && !route_is_siblings (r),
+        "one accepting target: one target chosen, no longer siblings");
+    note = route_note (r);
+    ok (note
+            && !strcmp (note,
+                        "siblings: 1 target accepts sibling jobs, fewer than two:"
+                        " delegated as earliest_start"),
+        "the note says why: %s",
+        note ? note : "(none)");
+    free (note);
+    ok (route_note (r) == NULL, "the note is given once");
+    route_destroy (r);
+
+    r = route_create ("siblings", &error);
+    views_up (v, 3);
+    v[0].accepts = v[1].accepts = true;
+    v[0].full = v[1].full = true;
+    ok (r && route_candidates (r, dc, &error) == 3
+            && route_choose (r, v, js, 0, &rr, &ch, err, sizeof (err)) == ROUTE_WAIT
+            && route_is_siblings (r),
+        "two accepting targets, both full: ROUTE_WAIT, still siblings (%s)",
+        err);
+    route_destroy (r);
+}
+
 int main (void)
 {
     struct delegate_conf *dc = conf ();
@@ -204,6 +270,7 @@ int main (void)
     test_policy (dc, js);
     test_refusal (dc, js);
     test_shared ();
+    test_siblings (dc, js);
     json_decref (js);
     delegate_conf_destroy (dc);
     return done_testing ();
