@@ -75,7 +75,7 @@ for length in lengths:
     spec.setattr("system.delegate", strategy)
     spec.cwd = "/tmp"
     spec.environment = {"PATH": "/usr/bin:/bin"}
-    print(flux.job.submit(h, spec))
+    print(int(flux.job.submit(h, spec)))
     time.sleep(0.1)
 PY
 }

@@ -175,6 +175,24 @@ test_expect_success 'a guest job with an afterok dependency is refused at submis
         --dependency=afterok:$dep true 2>err &&
     grep "another user.s job travels as signed: its dependency afterok" err
 '
+test_expect_success 'a guest sibling job (b and bssh: two copies on B) runs once, as the guest' '
+    id=$(FLUX_URI=$A as_guest flux submit --dependency=delegate:siblings id -u) &&
+    on $A flux job wait-event -t 60 $id clean &&
+    FLUX_URI=$A as_guest flux job attach $id >sib.out &&
+    test "$(cat sib.out)" = "$(mu_uid $MU_GUEST)" &&
+    on $A flux job eventlog --format=json $id >sib.events &&
+    test "$(jq -r "select(.name == \"delegate::sibling\") | .context.jobid" sib.events |
+        sort -u | wc -l)" = 2 &&
+    winner=$(remote_jobid $A $id) &&
+    test "$(on $B flux jobs -n -o {userid} $winner)" = "$(mu_uid $MU_GUEST)" &&
+    for rid in $(jq -r "select(.name == \"delegate::sibling\") | .context.jobid" sib.events); do
+        test $rid = $winner && continue
+        test "$(on $B flux jobs -n -o {userid} $rid)" = "$(mu_uid $MU_GUEST)" &&
+        on $B flux job wait-event -t 30 $rid clean &&
+        test "$(on $B flux jobs -n -o {result} $rid)" = CANCELED &&
+        ! on $B flux job eventlog $rid | awk "{print \$2}" | grep -qx start || return 1
+    done
+'
 test_expect_success 'J of fdguest handed to B directly as fdguest2: refused by its ingest' '
     on $A flux job info $id J >g.J &&
     on $B flux python - $(mu_uid $MU_GUEST2) <<-PY >direct.out 2>&1

@@ -204,6 +204,7 @@ test_expect_success 'siblings with one accepting target and one plain: as earlie
     test "$(job_result $A $id)" = "COMPLETED 0" &&
     event_context $A $id delegate::siblings note >note.out &&
     grep "fewer than two: delegated as earliest_start" note.out &&
+    FLUX_URI=$A flux delegate info $id | grep "^note: .*fewer than two" &&
     test "$(event_count $id delegate::sibling)" = 0 &&
     test -n "$(event_context $A $id delegate::submit label)"
 '

@@ -19,8 +19,9 @@
  *            checks the signer) or a jobspec (a job of the source's
  *            owner: submitted, and run, as this instance's owner; its
  *            attributes.system.delegate_origin holds the key and hops).
- *            'key' ("INSTANCE/SRCID/ATTEMPT") makes it idempotent: a
- *            resend gets the job made for the first request.
+ *            'key' ("INSTANCE/SRCID/ATTEMPT", and "/N" for the Nth
+ *            copy of a sibling job) makes it idempotent: a resend gets
+ *            the job made for the first request.
  *   grant    {ids:[I]} (no response): these copies of sibling jobs,
  *            held before they start, may start (accept_lease.c)
  *   ack      {ids:[I]} (no response): the source knows these copies'

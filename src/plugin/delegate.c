@@ -80,12 +80,8 @@
 #include "link_thread.h"
 #include "options.h"
 #include "request.h"
-#include "lease.h"
 #include "value.h"
 
-#define DEFAULT_LINK_TIMEOUT 10.
-#define DEFAULT_LINK_IDLE 60.
-#define DEFAULT_METRICS_INTERVAL 2.
 #define AUX_NAME "delegate::delegation"
 #define CTX_NAME "delegate::ctx"
 
@@ -95,13 +91,9 @@ struct delegate_ctx {
     struct host host;
     struct delegation_env *env;
     struct targets *targets;
-    struct instance *instance;  // the origin of the copies
-    struct accept *accept;      // the accepting side
-    double link_timeout;
-    double lease;  // of sibling copies
-    double link_idle;
-    double metrics_interval;
-    int only_configured;              // 1, 0, or -1: as access.allow-guest-user
+    struct instance *instance;        // the origin of the copies
+    struct accept *accept;            // the accepting side
+    struct delegate_options opt;      // the load options
     bool multi_user;                  // access.allow-guest-user
     struct kill_events *kill_events;  // flux job kill
 };
@@ -118,7 +110,8 @@ static struct delegation *job_delegation (flux_plugin_t *p)
 
 static bool only_configured (struct delegate_ctx *ctx)
 {
-    return ctx->only_configured == 1 || (ctx->only_configured < 0 && ctx->multi_user);
+    return ctx->opt.only_configured == 1
+           || (ctx->opt.only_configured < 0 && ctx->multi_user);
 }
 
 /* Why the target at 'uri' cannot take another user's job (request.h). */
@@ -447,13 +440,13 @@ static int query_cb (flux_plugin_t *p,
                                    "delegations",
                                    states,
                                    "link-timeout",
-                                   ctx->link_timeout,
+                                   ctx->opt.link_timeout,
                                    "lease",
-                                   ctx->lease,
+                                   ctx->opt.lease,
                                    "link-idle",
-                                   ctx->link_idle,
+                                   ctx->opt.link_idle,
                                    "metrics-interval",
-                                   ctx->metrics_interval,
+                                   ctx->opt.metrics_interval,
                                    "only-configured",
                                    only_configured (ctx));
     json_decref (states);
@@ -536,20 +529,20 @@ static const struct flux_plugin_handler tab[] = {
 /* The delegations and their targets: links opened on the job manager's
  * reactor, the clock of the host.
  */
-static int env_create (struct delegate_ctx *ctx, bool journal)
+static int env_create (struct delegate_ctx *ctx)
 {
     char service[128];
     struct delegation_env_params params = {
-        .link_timeout = ctx->link_timeout,
-        .lease = ctx->lease,
+        .link_timeout = ctx->opt.link_timeout,
+        .lease = ctx->opt.lease,
         .origin = instance_origin (ctx->instance),
         .owner = getuid (),
         .targets =
             {
                 .open = link_thread_open,
                 .open_arg = flux_get_reactor (ctx->h),
-                .link = {.journal = journal, .idle = ctx->link_idle},
-                .metrics_interval = ctx->metrics_interval,
+                .link = {.journal = ctx->opt.journal, .idle = ctx->opt.link_idle},
+                .metrics_interval = ctx->opt.metrics_interval,
             },
     };
 
@@ -570,7 +563,6 @@ static int env_create (struct delegate_ctx *ctx, bool journal)
 int flux_plugin_init (flux_plugin_t *p)
 {
     struct delegate_ctx *ctx;
-    int journal = 1;
 
     if (!(ctx = calloc (1, sizeof (*ctx))))
         return -1;
@@ -580,17 +572,7 @@ int flux_plugin_init (flux_plugin_t *p)
         ctx_destroy (ctx);
         return -1;
     }
-    ctx->link_timeout = DEFAULT_LINK_TIMEOUT;
-    ctx->lease = LEASE_DEFAULT;
-    ctx->link_idle = DEFAULT_LINK_IDLE;
-    ctx->metrics_interval = DEFAULT_METRICS_INTERVAL;
-    ctx->only_configured = -1;
-    if (option_duration (p, ctx->h, "link-timeout", &ctx->link_timeout) < 0
-        || option_duration (p, ctx->h, "link-idle", &ctx->link_idle) < 0
-        || option_lease (p, ctx->h, &ctx->lease) < 0
-        || option_duration (p, ctx->h, "metrics-interval", &ctx->metrics_interval) < 0
-        || option_bool (p, ctx->h, "only-configured", &ctx->only_configured) < 0
-        || option_bool (p, ctx->h, "journal", &journal) < 0)
+    if (options_read (p, ctx->h, &ctx->opt) < 0)
         return -1;
     /* conf.update runs after this, with the current configuration; the
      * plugin is named "delegate" (the output copies name its service)
@@ -598,7 +580,7 @@ int flux_plugin_init (flux_plugin_t *p)
      */
     if (!(ctx->instance = instance_create (ctx->h))
         || flux_plugin_register (p, "delegate", tab) < 0
-        || !(ctx->accept = accept_create (p)) || env_create (ctx, journal) < 0
+        || !(ctx->accept = accept_create (p)) || env_create (ctx) < 0
         || flux_jobtap_service_register_ex (p, "stdin", FLUX_ROLE_USER, stdin_cb, ctx)
                < 0
         || !(ctx->kill_events = kill_events_create (ctx->h, ctx->env)))

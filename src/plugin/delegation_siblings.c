@@ -6,8 +6,8 @@
  * Part of the state machine drawn at the top of delegation.c.  PREPARE
  * makes one copy per target of the round (route.h), each holding a slot
  * of its own target (max-jobs) until it goes, and sends each with the
- * lease: an accepting target holds its copy once allocated, before it
- * starts, and posts "prolog-start" (the ask), which the link reports.
+ * lease and a key of its own (the attempt's, "/N"): an accepting target
+ * holds its copy once allocated, before it starts, and posts "prolog-start" (the ask), which the link reports.
  *
  *   PREPARE ── copies sent ──> OFFERED
  *     each copy's id ──> delegate::sibling {uri, label, jobid}
@@ -111,10 +111,14 @@ void siblings_send (struct delegation *d, const char *jobspec, const char *J)
         .lease = d->env->lease,
     };
     struct rcopy *c = d->copies;
+    char attempt[240];
+    int n = 0;
 
-    delegation_attempt_key (d, key, sizeof (key));
+    delegation_attempt_key (d, attempt, sizeof (attempt));
     while (c) {
         struct rcopy *next = c->next;
+        /* each its own key: two targets may be one instance */
+        snprintf (key, sizeof (key), "%s/%d", attempt, ++n);
         if (link_submit (copy_link (c), d->id, &job) < 0) {
             post_copy_event (d, "delegate::revoke", c, strerror (errno));
             copy_remove (c);

@@ -90,4 +90,22 @@ int option_bool (flux_plugin_t *p, flux_t *h, const char *name, int *value)
     return 0;
 }
 
+int options_read (flux_plugin_t *p, flux_t *h, struct delegate_options *o)
+{
+    o->link_timeout = 10.;
+    o->lease = LEASE_DEFAULT;
+    o->link_idle = 60.;
+    o->metrics_interval = 2.;
+    o->only_configured = -1;
+    o->journal = 1;
+    if (option_duration (p, h, "link-timeout", &o->link_timeout) < 0
+        || option_duration (p, h, "link-idle", &o->link_idle) < 0
+        || option_lease (p, h, &o->lease) < 0
+        || option_duration (p, h, "metrics-interval", &o->metrics_interval) < 0
+        || option_bool (p, h, "only-configured", &o->only_configured) < 0
+        || option_bool (p, h, "journal", &o->journal) < 0)
+        return -1;
+    return 0;
+}
+
 // vi:ts=4 sw=4 expandtab

@@ -13,6 +13,22 @@
 
 #include <flux/core.h>
 
+/* The plugin's load options (see delegate.c), with their defaults.
+ */
+struct delegate_options {
+    double link_timeout;
+    double lease;  // of sibling copies
+    double link_idle;
+    double metrics_interval;
+    int only_configured;  // 1, 0, or -1: as access.allow-guest-user
+    int journal;
+};
+
+/* Set 'o' to the defaults, then to the options given.  -1 (logged, errno
+ * EINVAL) if one is bad.
+ */
+int options_read (flux_plugin_t *p, flux_t *h, struct delegate_options *o);
+
 /* A duration: a number of seconds, or a string such as "10s" or "500ms".
  */
 int option_duration (flux_plugin_t *p, flux_t *h, const char *name, double *value);

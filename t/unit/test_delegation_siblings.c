@@ -91,9 +91,11 @@ static void test_offer_grant_win (void)
     hello (&w, HELLO_LEASE, HELLO_LEASE);
     d = job (&w, 1, "siblings", NULL);
     ok (answer_J (&w, d) && !strcmp (state (d), "offered")
-            && all_cmds (&w, "submit 1 0") == 3 && all_cmds (&w, "copy jobspec") == 3
-            && fake_cmds (link_of (&w, B), "copy jobspec I/1/1 hops=1 lease") == 1,
-        "a copy, held and with the lease, to each of the three: OFFERED");
+            && all_cmds (&w, "submit 1 0") == 3 && all_cmds (&w, "copy jobspec I/1/1/") == 3
+            && fake_cmds (link_of (&w, C), "copy jobspec I/1/1/1 hops=1 lease") == 1
+            && fake_cmds (link_of (&w, B), "copy jobspec I/1/1/2 hops=1 lease") == 1
+            && fake_cmds (link_of (&w, A), "copy jobspec I/1/1/3 hops=1 lease") == 1,
+        "a copy, held, with the lease and a key of its own, to each: OFFERED");
     ok (in_flight (&w, A) == 1 && in_flight (&w, B) == 1 && in_flight (&w, C) == 1,
         "each copy holds a slot of its target");
     for (int i = 0; i < 3; i++)
@@ -148,12 +150,12 @@ static void test_late_grant_new_round (void)
     remote_event (&w, d, C, EXPIRED);
     ok (!strcmp (state (d), "prepare") && answer_J (&w, d)
             && !strcmp (state (d), "offered")
-            && all_cmds (&w, "copy jobspec I/2/2") == 3
+            && all_cmds (&w, "copy jobspec I/2/2/") == 3
             && fake_events (&w.fh, 2, "delegate::revoke") == 3,
         "the granted copy ended without start: a new round of three copies");
     for (int round = 2; round <= 3; round++) {
         char key[64];
-        snprintf (key, sizeof (key), "copy jobspec I/2/%d", round + 1);
+        snprintf (key, sizeof (key), "copy jobspec I/2/%d/", round + 1);
         for (int i = 0; i < 3; i++)
             submitted (&w, d, uris[i], 200 + 10 * round + i);
         remote_event (&w, d, A, ASK);
@@ -214,7 +216,7 @@ static void test_fallback (void)
     d = job (&w, 5, "siblings", NULL);
     ok (answer_J (&w, d) && !strcmp (state (d), "submit")
             && all_cmds (&w, "submit 5") == 1
-            && all_cmds (&w, "copy jobspec I/5/1 hops=1 lease") == 0,
+            && all_cmds (&w, "copy jobspec I/5/1 hops=1") == 1,
         "one accepting target: one copy, without a lease (SUBMIT)");
     ok ((ctx = fake_event_context (&w.fh, 5, "delegate::siblings"))
             && strstr (json_string_value (json_object_get (ctx, "note")),
