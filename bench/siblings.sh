@@ -10,7 +10,7 @@
 # delegated jobs, and a fresh source A (metrics-interval=0.5s).  Each
 # target is preloaded, directly, with the same number of jobs (4: one
 # running, three queued, so least_pending and earliest_start see equal
-# queues) of different total length: B 4 x 3s, C 4 x 6s, D 4 x 12s.
+# queues) of different total length: B 4 x 4s, C 4 x 8s, D 4 x 12s.
 # Then N jobs (default 100) are submitted to A, one every 0.1 s, each
 # "sleep L" with L drawn uniformly from 0.2 s to 1.8 s (mean 1 s) by
 # awk's generator seeded with SEED (default 17): the same lengths, in the
@@ -119,9 +119,10 @@ run_strategy () {
     FLUX_URI=$A flux jobtap load "$plugin" metrics-interval=0.5s
     wait_for "FLUX_URI=\$A flux jobtap query delegate.so |
         jq -e '[.targets[] | .accept] == [true, true, true]' >/dev/null" 30
-    preload $B 3
-    preload $C 6
-    preload $D 12
+    preload $B 4 &
+    preload $C 8 &
+    preload $D 12 &
+    wait
     wait_for ready 10
     submit "$s"
     for id in $(cat "$work/ids"); do
@@ -134,7 +135,7 @@ run_strategy () {
 }
 
 echo "siblings benchmark: $N jobs, lengths uniform 0.2-1.8 s (seed $SEED), one every 0.1 s;"
-echo "targets B, C, D of 1 core, each preloaded with 4 jobs of 3 s, 6 s, 12 s"
+echo "targets B, C, D of 1 core, each preloaded with 4 jobs of 4 s, 8 s, 12 s"
 for s in siblings earliest_start least_pending; do
     run_strategy $s
 done

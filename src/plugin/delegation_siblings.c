@@ -54,6 +54,7 @@
 
 #include "delegation_impl.h"
 #include "history.h"
+#include "jobspec.h"
 
 /* delegate::sibling, ::grant, ::revoke: {uri, label, jobid[, note]}
  */
@@ -112,6 +113,7 @@ void siblings_send (struct delegation *d, const char *jobspec, const char *J)
     };
     struct rcopy *c = d->copies;
     char attempt[240];
+    char *keyed = NULL;  // the jobspec with this copy's key
     int n = 0;
 
     delegation_attempt_key (d, attempt, sizeof (attempt));
@@ -119,12 +121,16 @@ void siblings_send (struct delegation *d, const char *jobspec, const char *J)
         struct rcopy *next = c->next;
         /* each its own key: two targets may be one instance */
         snprintf (key, sizeof (key), "%s/%d", attempt, ++n);
-        if (link_submit (copy_link (c), d->id, &job) < 0) {
+        free (keyed);
+        keyed = NULL;
+        if ((jobspec && !(job.jobspec = keyed = delegate_jobspec_with_key (jobspec, key)))
+            || link_submit (copy_link (c), d->id, &job) < 0) {
             post_copy_event (d, "delegate::revoke", c, strerror (errno));
             copy_remove (c);
         }
         c = next;
     }
+    free (keyed);
     if (!d->copies)
         delegation_fail (d,
                          "DelegationFailure",

@@ -173,4 +173,18 @@ json_t *delegate_source_R (json_t *remote_R, flux_error_t *errp)
     return R;
 }
 
+char *delegate_jobspec_with_key (const char *jobspec, const char *key)
+{
+    json_t *o = json_loads (jobspec, 0, NULL);
+    json_t *origin = NULL;
+    char *s = NULL;
+
+    (void)json_unpack (o, "{s:{s:{s:o}}}", "attributes", "system", "delegate_origin", &origin);
+    if (json_is_object (origin)
+        && json_object_set_new (origin, "key", json_string (key)) == 0)
+        s = json_dumps (o, JSON_COMPACT);
+    json_decref (o);
+    return s;
+}
+
 // vi:ts=4 sw=4 expandtab

@@ -54,6 +54,13 @@ json_t *delegate_jobspec_remote (json_t *current,
                                  json_t *origin,
                                  flux_error_t *errp);
 
+/* The copy 'jobspec' (text, as delegate_jobspec_remote made it) with
+ * 'key' as its attributes.system.delegate_origin.key: each copy of a
+ * sibling job has its own.  A new string, or NULL (not such a copy, or
+ * out of memory).
+ */
+char *delegate_jobspec_with_key (const char *jobspec, const char *key);
+
 /* Return a new exec test object for the source job.
  */
 json_t *delegate_exec_test_create (void);

@@ -158,9 +158,37 @@ static void test_queue (void)
     json_decref (without);
 }
 
+static void test_with_key (void)
+{
+    const char *copy = "{\"attributes\":{\"system\":{\"delegate_origin\":"
+                       "{\"jobid\":1,\"key\":\"I/1/1\"}}}}";
+    char *s = delegate_jobspec_with_key (copy, "I/1/1/2");
+    json_t *o = s ? json_loads (s, 0, NULL) : NULL;
+    const char *key = NULL;
+    int jobid = 0;
+
+    (void)json_unpack (o,
+                       "{s:{s:{s:{s:s s:i}}}}",
+                       "attributes",
+                       "system",
+                       "delegate_origin",
+                       "key",
+                       &key,
+                       "jobid",
+                       &jobid);
+    ok (key && !strcmp (key, "I/1/1/2") && jobid == 1,
+        "a sibling's copy gets its own key, the rest of its origin kept");
+    json_decref (o);
+    free (s);
+    ok (delegate_jobspec_with_key ("{\"attributes\":{\"system\":{}}}", "k") == NULL,
+        "a jobspec without delegate_origin: NULL");
+    ok (delegate_jobspec_with_key ("not json", "k") == NULL, "not JSON: NULL");
+}
+
 int main (int argc, char **argv)
 {
     test_queue ();
+    test_with_key ();
     test_remote_copy ();
     test_user_exec_kept ();
     test_exec_test ();
