@@ -48,16 +48,18 @@ struct rcopy {
     struct lane *lane;       // its target's
     char *label;             // of the target, or NULL
     flux_jobid_t remote_id;  // 0 until the target answered
-    bool dropped;            // the link was told to forget it
-    bool started;            // the remote job started
-    bool finished;           // the remote job finished, with 'status'
+    bool dropped : 1;        // the link was told to forget it
+    bool started : 1;        // the remote job started
+    bool finished : 1;       // the remote job finished, with 'status'
+    /* a sibling's (delegation_siblings.c); bits, so that a copy stays
+     * within the allocation size it had before siblings
+     */
+    bool slot : 1;     // it holds a slot of its target itself
+    bool asked : 1;    // allocated there and held: it asks for the grant
+    bool granted : 1;  // the grant was sent
+    bool old_ask : 1;  // asked before a reload (maybe granted then): unresolved
     int status;
-    /* a sibling's (delegation_siblings.c) */
-    bool slot;     // it holds a slot of its target itself
-    bool asked;    // allocated there and held: it asks for the grant
-    bool granted;  // the grant was sent
-    bool old_ask;  // asked before a reload (maybe granted then): unresolved
-    json_t *R;     // its remote R, kept until it wins or goes
+    json_t *R;  // a sibling's remote R, kept until it wins or goes
 };
 
 /* Per target, what the delegations keep (the target's user data).
@@ -115,8 +117,10 @@ struct delegation {
 
     json_t *others;  // other outstanding dependencies (a set; NULL: none yet)
     bool in_depend;
-    bool early;    // sent from job.new, held on the target until may_run
-    bool may_run;  // in DEPEND with no other dependency: release the copy
+    bool early;       // sent from job.new, held on the target until may_run
+    bool may_run;     // in DEPEND with no other dependency: release the copy
+    bool round;       // the copies of this attempt are siblings
+    bool recovering;  // siblings taken over after a reload (old asks)
 
     json_t *R;  // R for the source job
 
@@ -140,8 +144,6 @@ struct delegation {
     struct output *out;            // the remote output, from the remote start
     struct host_req *req_recover;  // after a plugin reload
     struct history *recovered;
-    bool round;       // the copies of this attempt are siblings
-    bool recovering;  // siblings taken over after a reload: no grant
 };
 
 /* delegation.c */

@@ -7,7 +7,8 @@
  * makes one copy per target of the round (route.h), each holding a slot
  * of its own target (max-jobs) until it goes, and sends each with the
  * lease and a key of its own (the attempt's, "/N"): an accepting target
- * holds its copy once allocated, before it starts, and posts "prolog-start" (the ask), which the link reports.
+ * holds its copy once allocated, before it starts, and posts "prolog-start" (the ask),
+ * which the link reports.
  *
  *   PREPARE ── copies sent ──> OFFERED
  *     each copy's id ──> delegate::sibling {uri, label, jobid}
@@ -123,7 +124,8 @@ void siblings_send (struct delegation *d, const char *jobspec, const char *J)
         snprintf (key, sizeof (key), "%s/%d", attempt, ++n);
         free (keyed);
         keyed = NULL;
-        if ((jobspec && !(job.jobspec = keyed = delegate_jobspec_with_key (jobspec, key)))
+        if ((jobspec
+             && !(job.jobspec = keyed = delegate_jobspec_with_key (jobspec, key)))
             || link_submit (copy_link (c), d->id, &job) < 0) {
             post_copy_event (d, "delegate::revoke", c, strerror (errno));
             copy_remove (c);

@@ -179,7 +179,12 @@ char *delegate_jobspec_with_key (const char *jobspec, const char *key)
     json_t *origin = NULL;
     char *s = NULL;
 
-    (void)json_unpack (o, "{s:{s:{s:o}}}", "attributes", "system", "delegate_origin", &origin);
+    (void)json_unpack (o,
+                       "{s:{s:{s:o}}}",
+                       "attributes",
+                       "system",
+                       "delegate_origin",
+                       &origin);
     if (json_is_object (origin)
         && json_object_set_new (origin, "key", json_string (key)) == 0)
         s = json_dumps (o, JSON_COMPACT);

@@ -91,7 +91,8 @@ static void test_offer_grant_win (void)
     hello (&w, HELLO_LEASE, HELLO_LEASE);
     d = job (&w, 1, "siblings", NULL);
     ok (answer_J (&w, d) && !strcmp (state (d), "offered")
-            && all_cmds (&w, "submit 1 0") == 3 && all_cmds (&w, "copy jobspec I/1/1/") == 3
+            && all_cmds (&w, "submit 1 0") == 3
+            && all_cmds (&w, "copy jobspec I/1/1/") == 3
             && fake_cmds (link_of (&w, C), "copy jobspec I/1/1/1 hops=1 lease") == 1
             && fake_cmds (link_of (&w, B), "copy jobspec I/1/1/2 hops=1 lease") == 1
             && fake_cmds (link_of (&w, A), "copy jobspec I/1/1/3 hops=1 lease") == 1,

@@ -160,8 +160,9 @@ static void test_queue (void)
 
 static void test_with_key (void)
 {
-    const char *copy = "{\"attributes\":{\"system\":{\"delegate_origin\":"
-                       "{\"jobid\":1,\"key\":\"I/1/1\"}}}}";
+    const char *copy =
+        "{\"attributes\":{\"system\":{\"delegate_origin\":"
+        "{\"jobid\":1,\"key\":\"I/1/1\"}}}}";
     char *s = delegate_jobspec_with_key (copy, "I/1/1/2");
     json_t *o = s ? json_loads (s, 0, NULL) : NULL;
     const char *key = NULL;
