@@ -3,7 +3,7 @@
 #
 # siblings.sh - sibling jobs against one-target policies: wait and makespan
 #
-#   siblings.sh DELEGATE_SO [N] [SEED]   (make -C bench siblings)
+#   siblings.sh DELEGATE_SO [N] [SEED] [GAP]   (make -C bench siblings)
 #
 # In a throwaway instance: for each strategy (siblings, earliest_start,
 # least_pending), fresh targets B, C and D of one core each, accepting
@@ -11,7 +11,8 @@
 # target is preloaded, directly, with the same number of jobs (4: one
 # running, three queued, so least_pending and earliest_start see equal
 # queues) of different total length: B 4 x 4s, C 4 x 8s, D 4 x 12s.
-# Then N jobs (default 100) are submitted to A, one every 0.1 s, each
+# Then N jobs (default 100) are submitted to A, one every GAP seconds
+# (default 0.4: 2.5 jobs a second for 3 cores, about 83% busy), each
 # "sleep L" with L drawn uniformly from 0.2 s to 1.8 s (mean 1 s) by
 # awk's generator seeded with SEED (default 17): the same lengths, in the
 # same order, for each strategy.
@@ -23,15 +24,16 @@
 # Only public tools: flux (start, submit, config, jobtap, jobs, python), jq, awk.
 
 set -e
-plugin=$(realpath "${1:?usage: siblings.sh DELEGATE_SO [N] [SEED]}")
+plugin=$(realpath "${1:?usage: siblings.sh DELEGATE_SO [N] [SEED] [GAP]}")
 N=${2:-100}
 SEED=${3:-17}
+GAP=${4:-0.4}
 
 . "$(dirname "$0")/lib.sh"
 
 if test -z "$DELEGATE_BENCH_INNER"; then
     export DELEGATE_BENCH_INNER=1
-    exec flux start --test-size=2 /bin/bash "$0" "$plugin" "$N" "$SEED"
+    exec flux start --test-size=2 /bin/bash "$0" "$plugin" "$N" "$SEED" "$GAP"
 fi
 
 work=$(mktemp -d)
@@ -64,11 +66,12 @@ ready () {
          == [true, true, true]' >/dev/null
 }
 
-# submit STRATEGY: the N jobs, one every 0.1 s; their ids in $work/ids
+# submit STRATEGY: the N jobs, one every GAP seconds; their ids in $work/ids
 submit () {
-    FLUX_URI=$A flux python - "$1" "$work/lengths" >"$work/ids" <<'PY'
+    FLUX_URI=$A flux python - "$1" "$work/lengths" "$GAP" >"$work/ids" <<'PY'
 import sys, time, flux, flux.job
 strategy, lengths = sys.argv[1], open(sys.argv[2]).read().split()
+gap = float(sys.argv[3])
 h = flux.Flux()
 for length in lengths:
     spec = flux.job.JobspecV1.from_command(["sleep", length])
@@ -76,7 +79,7 @@ for length in lengths:
     spec.cwd = "/tmp"
     spec.environment = {"PATH": "/usr/bin:/bin"}
     print(int(flux.job.submit(h, spec)))
-    time.sleep(0.1)
+    time.sleep(gap)
 PY
 }
 
@@ -134,7 +137,7 @@ run_strategy () {
     done
 }
 
-echo "siblings benchmark: $N jobs, lengths uniform 0.2-1.8 s (seed $SEED), one every 0.1 s;"
+echo "siblings benchmark: $N jobs, lengths uniform 0.2-1.8 s (seed $SEED), one every $GAP s;"
 echo "targets B, C, D of 1 core, each preloaded with 4 jobs of 4 s, 8 s, 12 s"
 for s in siblings earliest_start least_pending; do
     run_strategy $s

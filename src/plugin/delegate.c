@@ -42,7 +42,7 @@
  *                   takes and drops what flux job attach sends as stdin.
  *   shell-ID.kill (events, flux job kill)
  *                   the signal is sent to the remote job of job ID.
- *   job-manager.delegate.hello, .accept, .ack (services, accept.h)
+ *   job-manager.delegate.hello, .accept, .ack, .grant (services, accept.h)
  *                   the accepting side, for other instances' sources.
  *   plugin.query    the targets, the delegations in flight, the
  *                   accepting side.
@@ -51,8 +51,9 @@
  * when the target accepted the job (userid: the copy runs there as the
  * job's owner), with a memo {delegate: {target}};
  * delegate::failover {uri, label, attempt, note} when an attempt failed
- * and another follows.  Exceptions raised: DelegationFailure, or the
- * type of the remote job's exception (see delegation.c).
+ * and another follows; for sibling jobs delegate::sibling, ::grant,
+ * ::revoke and ::siblings (see delegation_siblings.c).  Exceptions raised:
+ * DelegationFailure, or the type of the remote job's exception (see delegation.c).
  *
  * Nothing here blocks: remote traffic runs on each link's own thread.
  * This file is the glue only: the delegations (delegation.h) reach the

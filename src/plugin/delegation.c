@@ -33,6 +33,10 @@
  *    │                                          finish, remote status)
  *    └─> RECOVER: after a plugin reload, see delegation_recover.c
  *
+ *   siblings[:K]: PREPARE ──> OFFERED ──> GRANTED ──> PENDING (the copy
+ *   that started), or back to HOLD for a new round; see
+ *   delegation_siblings.c
+ *
  *   any state not ended ── failure ─────────> FAILED   (exception raised)
  *                       ── source exception ─> CANCELED (remote cancelled)
  *
@@ -321,23 +325,33 @@ void delegation_attempt_failed (struct delegation *d,
 
 /* ---- what the link tells ---- */
 
+void delegation_exception_parse (json_t *context,
+                                 const char **type,
+                                 int *severity,
+                                 const char **note)
+{
+    *type = "exception";
+    *severity = 0;
+    *note = "";
+    (void)json_unpack (context,
+                       "{s?s s?i s?s}",
+                       "type",
+                       type,
+                       "severity",
+                       severity,
+                       "note",
+                       note);
+}
+
 static void remote_exception (struct delegation *d, json_t *context)
 {
     const struct host *host = &d->env->host;
     struct rcopy *c = current_copy (d);
-    const char *type = "exception";
-    const char *note = "";
-    int severity = 0;
+    const char *type, *note;
+    int severity;
     char text[1024];
 
-    (void)json_unpack (context,
-                       "{s?s s?i s?s}",
-                       "type",
-                       &type,
-                       "severity",
-                       &severity,
-                       "note",
-                       &note);
+    delegation_exception_parse (context, &type, &severity, &note);
     if (severity != 0) {
         snprintf (text, sizeof (text), "on %s: %s", copy_uri (c), note);
         (void)host->ops->raise (host->h, d->id, type, severity, text);

@@ -182,6 +182,13 @@ int delegation_lookup_key (struct delegation *d,
                            const char *ns,
                            const char *key,
                            host_lookup_f cb);
+/* The type, severity and note of a remote exception's context (the
+ * defaults: "exception", 0, "").
+ */
+void delegation_exception_parse (json_t *context,
+                                 const char **type,
+                                 int *severity,
+                                 const char **note);
 /* A link report about this job's current copy.
  */
 void delegation_report (struct delegation *d, const struct link_report *rep);
@@ -220,6 +227,11 @@ void lane_slot_release (struct lane *lane);
 
 /* delegation_prepare.c: choose the target and send the copy */
 void delegation_prepare (struct delegation *d);
+/* The copy of 'd' for link_submit(), 'key' its key (borrowed). */
+struct link_job delegation_link_job (struct delegation *d,
+                                     const char *jobspec,
+                                     const char *J,
+                                     const char *key);
 /* The key of this attempt (accept.h): "INSTANCE/SRCID/ATTEMPT". */
 void delegation_attempt_key (struct delegation *d, char *buf, size_t size);
 

@@ -103,12 +103,11 @@ static int job_cannot_travel (struct delegation *d, const char *J, flux_error_t 
     return submitted ? 0 : -1;
 }
 
-static int send_copy (struct delegation *d,
-                      struct rcopy *c,
-                      const char *jobspec,
-                      const char *J)
+struct link_job delegation_link_job (struct delegation *d,
+                                     const char *jobspec,
+                                     const char *J,
+                                     const char *key)
 {
-    char key[256];
     struct link_job job = {
         .jobspec = jobspec,
         .J = jobspec ? NULL : J,
@@ -119,6 +118,16 @@ static int send_copy (struct delegation *d,
         .hops = d->hops + 1,
         .origin = d->env->origin,
     };
+    return job;
+}
+
+static int send_copy (struct delegation *d,
+                      struct rcopy *c,
+                      const char *jobspec,
+                      const char *J)
+{
+    char key[256] = "";
+    struct link_job job = delegation_link_job (d, jobspec, J, key);
 
     delegation_attempt_key (d, key, sizeof (key));
     return link_submit (copy_link (c), d->id, &job);

@@ -100,23 +100,14 @@ int siblings_add (struct delegation *d, const struct route_choice *ch, int n)
 
 void siblings_send (struct delegation *d, const char *jobspec, const char *J)
 {
-    char key[256];
-    struct link_job job = {
-        .jobspec = jobspec,
-        .J = jobspec ? NULL : J,
-        .userid = d->userid,
-        .urgency = d->urgency,
-        .hold = !d->may_run,
-        .key = key,
-        .hops = d->hops + 1,
-        .origin = d->env->origin,
-        .lease = d->env->lease,
-    };
+    char key[256] = "";
+    struct link_job job = delegation_link_job (d, jobspec, J, key);
     struct rcopy *c = d->copies;
     char attempt[240];
     char *keyed = NULL;  // the jobspec with this copy's key
     int n = 0;
 
+    job.lease = d->env->lease;
     delegation_attempt_key (d, attempt, sizeof (attempt));
     while (c) {
         struct rcopy *next = c->next;
@@ -250,9 +241,8 @@ static void maybe_grant (struct delegation *d)
 static void copy_event (struct delegation *d, struct rcopy *c, json_t *entry, bool live)
 {
     const char *name = "";
-    const char *type = "exception";
-    const char *note = "";
-    int severity = 0;
+    const char *type, *note;
+    int severity;
     char why[1024];
 
     (void)json_unpack (entry, "{s:s}", "name", &name);
@@ -263,15 +253,10 @@ static void copy_event (struct delegation *d, struct rcopy *c, json_t *entry, bo
     } else if (!strcmp (name, "start"))
         won (d, c);
     else if (!strcmp (name, "exception")) {
-        (void)json_unpack (entry,
-                           "{s:{s?s s?i s?s}}",
-                           "context",
-                           "type",
-                           &type,
-                           "severity",
-                           &severity,
-                           "note",
-                           &note);
+        delegation_exception_parse (json_object_get (entry, "context"),
+                                    &type,
+                                    &severity,
+                                    &note);
         if (severity != 0)
             return;
         snprintf (why,
