@@ -10,10 +10,11 @@
 # delegated jobs, and a fresh source A (metrics-interval=0.5s).  Each
 # target is preloaded, directly, with the same number of jobs (4: one
 # running, three queued, so least_pending and earliest_start see equal
-# queues) of different total length: B 4 x 4s, C 4 x 8s, D 4 x 12s.
+# queues) of different total length: B 4 x 2s, C 4 x 5s, D 4 x 10s.
 # Then N jobs (default 100) are submitted to A, one every GAP seconds
-# (default 0.4: 2.5 jobs a second for 3 cores, about 83% busy), each
-# "sleep L" with L drawn uniformly from 0.2 s to 1.8 s (mean 1 s) by
+# (default 0.5: with a mean length of 0.5 s, a third of the 3 cores once
+# the preloaded jobs are done), each "sleep L" with L drawn uniformly
+# from 0.1 s to 0.9 s (mean 0.5 s) by
 # awk's generator seeded with SEED (default 17): the same lengths, in the
 # same order, for each strategy.
 #
@@ -27,7 +28,7 @@ set -e
 plugin=$(realpath "${1:?usage: siblings.sh DELEGATE_SO [N] [SEED] [GAP]}")
 N=${2:-100}
 SEED=${3:-17}
-GAP=${4:-0.4}
+GAP=${4:-0.5}
 
 . "$(dirname "$0")/lib.sh"
 
@@ -41,7 +42,7 @@ trap 'rm -rf "$work"' EXIT
 
 # the job lengths, one per line (seconds)
 awk -v n="$N" -v seed="$SEED" 'BEGIN { srand(seed);
-    for (i = 0; i < n; i++) printf "%.2f\n", 0.2 + 1.6 * rand() }' >"$work/lengths"
+    for (i = 0; i < n; i++) printf "%.2f\n", 0.1 + 0.8 * rand() }' >"$work/lengths"
 
 # accepting URI: the target at URI accepts delegated jobs
 accepting () {
@@ -122,9 +123,9 @@ run_strategy () {
     FLUX_URI=$A flux jobtap load "$plugin" metrics-interval=0.5s
     wait_for "FLUX_URI=\$A flux jobtap query delegate.so |
         jq -e '[.targets[] | .accept] == [true, true, true]' >/dev/null" 30
-    preload $B 4 &
-    preload $C 8 &
-    preload $D 12 &
+    preload $B 2 &
+    preload $C 5 &
+    preload $D 10 &
     wait
     wait_for ready 10
     submit "$s"
@@ -137,8 +138,8 @@ run_strategy () {
     done
 }
 
-echo "siblings benchmark: $N jobs, lengths uniform 0.2-1.8 s (seed $SEED), one every $GAP s;"
-echo "targets B, C, D of 1 core, each preloaded with 4 jobs of 4 s, 8 s, 12 s"
+echo "siblings benchmark: $N jobs, lengths uniform 0.1-0.9 s (seed $SEED), one every $GAP s;"
+echo "targets B, C, D of 1 core, each preloaded with 4 jobs of 2 s, 5 s, 10 s"
 for s in siblings earliest_start least_pending; do
     run_strategy $s
 done
