@@ -171,14 +171,14 @@ static void deadline_cb (void *arg)
     free (why);
 }
 
-void delegation_deadline_arm (struct delegation *d, const char *fmt, ...)
+int delegation_deadline_arm (struct delegation *d, const char *fmt, ...)
 {
     const struct host *host = &d->env->host;
     char why[256];
     va_list ap;
 
     if (d->deadline_timer)
-        return;  // armed already
+        return 0;  // armed already
     va_start (ap, fmt);
     vsnprintf (why, sizeof (why), fmt, ap);
     va_end (ap);
@@ -188,10 +188,11 @@ void delegation_deadline_arm (struct delegation *d, const char *fmt, ...)
                          REMOTE_CANCEL,
                          "cannot arm the link timeout: %s",
                          why);
-        return;
+        return -1;  // 'd' may be gone
     }
     d->deadline_why = strdup (why);
     host->ops->timer_arm (host->h, d->deadline_timer, d->env->link_timeout);
+    return 0;
 }
 
 /* ---- ending a delegation ---- */

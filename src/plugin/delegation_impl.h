@@ -169,7 +169,7 @@ void delegation_attempt_failed (struct delegation *d,
                                 enum failure_origin origin,
                                 enum remote_fate fate,
                                 const char *why);
-void delegation_deadline_arm (struct delegation *d, const char *fmt, ...)
+int delegation_deadline_arm (struct delegation *d, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 void delegation_deadline_stop (struct delegation *d);
 void delegation_raise_held_exception (struct delegation *d);
@@ -255,9 +255,10 @@ void siblings_report (struct delegation *d,
  */
 void siblings_fail (struct delegation *d, const char *why);
 /* After a reload: follow the copies an eventlog lists (RECOVER ->
- * OFFERED), granting none of them.
+ * OFFERED, or HOLD if none could be), granting none that may have asked
+ * before.  -1 if it failed ('d' may be gone).
  */
-void siblings_recover (struct delegation *d, const struct history *h);
+int siblings_recover (struct delegation *d, const struct history *h);
 static inline bool siblings_offered (struct delegation *d)
 {
     return d->state == D_OFFERED || d->state == D_GRANTED;

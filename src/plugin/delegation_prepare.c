@@ -206,6 +206,21 @@ static void wait_for_slot (struct delegation *d)
         wait_enqueue (d, q);
 }
 
+/* siblings with fewer than two accepting targets: say it goes as
+ * earliest_start.
+ */
+static void post_route_note (struct delegation *d)
+{
+    char *note = route_note (d->route);
+    json_t *ctx;
+
+    if (note && (ctx = json_pack ("{s:s}", "note", note))) {
+        (void)delegation_post (d, "delegate::siblings", ctx);
+        json_decref (ctx);
+    }
+    free (note);
+}
+
 /* Choose the target of this attempt and make its copy.  Return 0, or
  * -1 if the job waits (WAIT) or failed.
  */
@@ -244,6 +259,7 @@ static int choose_target (struct delegation *d)
                             sizeof (err));
     }
     json_decref (jobspec);
+    post_route_note (d);  // before a failure, after which 'd' may be gone
     if (res == ROUTE_WAIT) {
         wait_for_slot (d);
         return -1;
@@ -277,34 +293,16 @@ static void prepare_read_J (struct delegation *d)
                          strerror (errno));
 }
 
-/* siblings with fewer than two accepting targets: say it goes as
- * earliest_start.
+/* 'd' may be gone once it failed here (the exception raised can end the
+ * job, and its delegation with it): nothing touches it after a failure.
  */
-static void post_route_note (struct delegation *d)
-{
-    char *note = route_note (d->route);
-    json_t *ctx;
-
-    if (note && (ctx = json_pack ("{s:s}", "note", note))) {
-        (void)delegation_post (d, "delegate::siblings", ctx);
-        json_decref (ctx);
-    }
-    free (note);
-}
-
 void delegation_prepare (struct delegation *d)
 {
-    int rc;
-
-    if (delegation_ended (d))
+    if (delegation_ended (d) || choose_target (d) < 0
+        || delegation_transition (d, D_PREPARE) < 0)
         return;
-    rc = choose_target (d);
-    post_route_note (d);
-    if (rc < 0 || delegation_transition (d, D_PREPARE) < 0)
-        return;
-    delegation_deadline_arm (d, "no answer within %gs", d->env->link_timeout);
-    if (delegation_ended (d))
-        return;  // the deadline could not be armed
+    if (delegation_deadline_arm (d, "no answer within %gs", d->env->link_timeout) < 0)
+        return;  // failed: 'd' may be gone
     prepare_read_J (d);
 }
 

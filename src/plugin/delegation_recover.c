@@ -66,9 +66,10 @@ static struct rcopy *follow_copy (struct delegation *d,
     return c;
 }
 
-/* Follow the remote job again, in the state its history says.
+/* Follow the remote job again, in the state its history says.  -1 if
+ * it failed ('d' may be gone).
  */
-static void follow (struct delegation *d, const struct history *h, int output_copied)
+static int follow (struct delegation *d, const struct history *h, int output_copied)
 {
     const struct host *host = &d->env->host;
     struct rcopy *c;
@@ -81,13 +82,13 @@ static void follow (struct delegation *d, const struct history *h, int output_co
                          "%s: cannot follow the remote job after a plugin reload: %s",
                          h->uri,
                          strerror (errno));
-        return;
+        return -1;
     }
     if (delegation_transition (d, to) < 0)
-        return;
+        return -1;
     if (h->alloc && !(d->R = json_object ())) {  // the source job has its R
         delegation_fail (d, "DelegationFailure", REMOTE_CANCEL, "out of memory");
-        return;
+        return -1;
     }
     if (h->start) {
         c->started = true;
@@ -96,6 +97,7 @@ static void follow (struct delegation *d, const struct history *h, int output_co
             output_resume (d->out, output_copied);  // started by advance()
         delegation_advance (d);
     }
+    return 0;
 }
 
 static void output_count_cb (void *arg, const char *s, int errnum)
@@ -110,7 +112,7 @@ static void output_count_cb (void *arg, const char *s, int errnum)
     for (; s && *s; s++)
         if (*s == '\n')
             lines++;
-    follow (d, h, lines);
+    (void)follow (d, h, lines);
     free (h);
 }
 
@@ -161,7 +163,7 @@ static void abandon (struct delegation *d, const struct history *h)
     if (h->remote_id && !h->finish && (c = follow_copy (d, h, 0)))
         copy_drop (c, why);
     else if (!h->remote_id && history_live_siblings (h) > 0) {
-        siblings_recover (d, h);
+        (void)siblings_recover (d, h);  // CANCELED: it cannot fail the job
         delegation_drop_copies (d, why);
     }
 }
@@ -186,18 +188,19 @@ static void eventlog_cb (void *arg, const char *eventlog, int errnum)
         h = NULL;
         count_output (d);
     } else if (h->alloc)
-        follow (d, h, 0);
+        (void)follow (d, h, 0);
     else {
         /* still in DEPEND: not sent yet, or sent (the copy may be held) */
+        int rc;
         for (int i = 0; i < h->ndeps; i++)
             delegation_dependency_add (d, h->deps[i]);
         if (h->remote_id == 0 && history_live_siblings (h) > 0)
-            siblings_recover (d, h);
+            rc = siblings_recover (d, h);
         else if (h->remote_id == 0)
-            (void)delegation_transition (d, D_HOLD);
+            rc = delegation_transition (d, D_HOLD);
         else
-            follow (d, h, 0);
-        if (!delegation_ended (d))
+            rc = follow (d, h, 0);
+        if (rc == 0)  // else it failed, and 'd' may be gone
             delegation_depend (d);
     }
     free (h);

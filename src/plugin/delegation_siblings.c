@@ -205,15 +205,12 @@ static void won (struct delegation *d, struct rcopy *c)
     c->slot = false;  // the delegation's slot from now on (PENDING)
     targets_slot_release (c->lane->tg);
     delegation_submitted (d, c->remote_id);
-    if (delegation_ended (d) || d->state != D_PENDING) {
-        json_decref (R);
-        return;
-    }
-    if (R)
-        delegation_take_R (d, R);
-    json_decref (R);
-    if (!delegation_ended (d))
+    if (d->state == D_PENDING) {
         delegation_remote_started (d);
+        if (R)
+            delegation_take_R (d, R);  // last: a failure may end 'd'
+    }
+    json_decref (R);
 }
 
 /* Grant an ask, unless an ask from before a reload is unresolved (the
@@ -328,7 +325,7 @@ void siblings_fail (struct delegation *d, const char *why)
         delegation_fail (d, "DelegationFailure", REMOTE_CANCEL, "siblings: %s", why);
 }
 
-void siblings_recover (struct delegation *d, const struct history *h)
+int siblings_recover (struct delegation *d, const struct history *h)
 {
     for (int i = 0; i < h->nsiblings; i++) {
         const struct history_sibling *s = &h->siblings[i];
@@ -344,7 +341,7 @@ void siblings_recover (struct delegation *d, const struct history *h)
                              "%s: cannot follow a sibling after a plugin reload: %s",
                              s->uri,
                              strerror (errno));
-            return;
+            return -1;
         }
         c->remote_id = s->remote_id;
         c->slot = true;
@@ -355,11 +352,12 @@ void siblings_recover (struct delegation *d, const struct history *h)
         }
     }
     if (delegation_ended (d))
-        return;  // the source job ended meanwhile: the caller drops them
+        return 0;    // the source job ended meanwhile: the caller drops them
+    if (!d->copies)  // none could be followed: a new round once it may run
+        return delegation_transition (d, D_HOLD);
     d->round = true;
     d->recovering = true;
-    if (delegation_transition (d, D_OFFERED) == 0)
-        next_round (d);  // if no copy is left
+    return delegation_transition (d, D_OFFERED);
 }
 
 // vi:ts=4 sw=4 expandtab
