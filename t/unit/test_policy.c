@@ -8,6 +8,7 @@
 
 #include "src/plugin/policy.h"
 #include "tap.h"
+#include "tap_rsummary.h"
 
 #define MAXT 16
 
@@ -20,19 +21,6 @@ struct setup {
     unsigned int rr;
     flux_error_t error;
 };
-
-static struct rsummary summary (const char *encoded)
-{
-    struct rsummary rs;
-    json_t *o = json_loads (encoded, 0, NULL);
-
-    if (!o || rsummary_decode (o, &rs) < 0) {
-        printf ("Bail out! cannot decode %s\n", encoded);
-        exit (1);
-    }
-    json_decref (o);
-    return rs;
-}
 
 /* 'count' targets, all up with metrics, no jobs, match time unknown,
  * 4 idle nodes of 8 cores each.

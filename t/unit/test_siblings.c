@@ -9,6 +9,7 @@
 
 #include "src/plugin/policy.h"
 #include "tap.h"
+#include "tap_rsummary.h"
 
 #define NT 5
 
@@ -19,19 +20,6 @@ struct setup {
     int out[NT];
     flux_error_t error;
 };
-
-static struct rsummary summary (const char *encoded)
-{
-    struct rsummary rs;
-    json_t *o = json_loads (encoded, 0, NULL);
-
-    if (!o || rsummary_decode (o, &rs) < 0) {
-        printf ("Bail out! cannot decode %s\n", encoded);
-        exit (1);
-    }
-    json_decref (o);
-    return rs;
-}
 
 /* NT accepting targets, up with metrics, 4 nodes of 8 cores each, all
  * busy, no job pending; the job: one slot of 8 cores.
