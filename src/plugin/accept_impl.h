@@ -145,11 +145,8 @@ const char *jobspec_key (json_t *jobspec, int *hopsp);
 /* The copy of a sibling job: held before it starts until its grant. */
 void lease_take (struct arrival *arr, double lease);
 void lease_clear (struct arrival *arr);
-/* job-manager.delegate.grant */
-void lease_grant_cb (flux_t *h,
-                     flux_msg_handler_t *mh,
-                     const flux_msg_t *msg,
-                     void *arg);
+/* The copy 'id' may start, if it is held (else nothing). */
+void lease_grant (struct accept *a, flux_jobid_t id);
 
 /* accept_reload.c */
 /* job.create of a job found active as the plugin loads: is it a copy? */

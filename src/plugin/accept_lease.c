@@ -116,28 +116,12 @@ void accept_exception (struct accept *a)
         release_hold (arr, 1);
 }
 
-/* One-way, owner only: {"ids": [ID, ...]}, copies that may start. */
-void lease_grant_cb (flux_t *h,
-                     flux_msg_handler_t *mh,
-                     const flux_msg_t *msg,
-                     void *arg)
+void lease_grant (struct accept *a, flux_jobid_t id)
 {
-    struct accept *a = arg;
-    json_t *ids;
-    json_t *id;
-    size_t i;
+    struct arrival *arr = arrival_get (a, id);
 
-    if (flux_msg_authorize (msg, FLUX_USERID_UNKNOWN) < 0
-        || flux_request_unpack (msg, NULL, "{s:o}", "ids", &ids) < 0
-        || !json_is_array (ids))
-        return;
-    json_array_foreach (ids, i, id)
-    {
-        struct arrival *arr;
-        if (json_is_integer (id) && json_integer_value (id) > 0
-            && (arr = arrival_get (a, (flux_jobid_t)json_integer_value (id))))
-            release_hold (arr, 0);
-    }
+    if (arr)
+        release_hold (arr, 0);
 }
 
 // vi:ts=4 sw=4 expandtab

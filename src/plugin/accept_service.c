@@ -218,8 +218,12 @@ static void acknowledged (struct accept *a, flux_jobid_t id)
         flux_log_error (a->h, "delegate: copy %ju: reprioritize", (uintmax_t)id);
 }
 
-/* One-way: {"ids": [ID, ...]}, the copies the source acknowledges. */
-static void ack_cb (flux_t *h, flux_msg_handler_t *mh, const flux_msg_t *msg, void *arg)
+/* A one-way message {"ids": [ID, ...]} of the instance owner: 'fn' for
+ * each id (anything else in it is ignored).
+ */
+static void for_each_id (struct accept *a,
+                         const flux_msg_t *msg,
+                         void (*fn) (struct accept *a, flux_jobid_t id))
 {
     json_t *ids;
     size_t i;
@@ -232,8 +236,23 @@ static void ack_cb (flux_t *h, flux_msg_handler_t *mh, const flux_msg_t *msg, vo
     json_array_foreach (ids, i, id)
     {
         if (json_is_integer (id) && json_integer_value (id) > 0)
-            acknowledged (arg, (flux_jobid_t)json_integer_value (id));
+            fn (a, (flux_jobid_t)json_integer_value (id));
     }
+}
+
+/* The copies the source acknowledges. */
+static void ack_cb (flux_t *h, flux_msg_handler_t *mh, const flux_msg_t *msg, void *arg)
+{
+    for_each_id (arg, msg, acknowledged);
+}
+
+/* Held copies of sibling jobs that may start (accept_lease.c). */
+static void grant_cb (flux_t *h,
+                      flux_msg_handler_t *mh,
+                      const flux_msg_t *msg,
+                      void *arg)
+{
+    for_each_id (arg, msg, lease_grant);
 }
 
 static void hello_cb (flux_t *h,
@@ -342,7 +361,7 @@ static const struct {
     {"hello", hello_cb},
     {"accept", accept_cb},
     {"ack", ack_cb},
-    {"grant", lease_grant_cb},
+    {"grant", grant_cb},
 };
 
 struct accept *accept_create (flux_plugin_t *p)

@@ -221,6 +221,16 @@ void rjob_accept_queue (struct rjob *job, struct tlink *l)
     job->accept_queued = true;
 }
 
+/* Queue the remote id of 'job' in 'ids', for a one-way message: false
+ * if out of memory (tried again on the job's next start).
+ */
+static bool id_queue (struct rjob *job, json_t *ids)
+{
+    json_t *id = json_integer (job->remote_id);
+
+    return id && json_array_append_new (ids, id) == 0;
+}
+
 /* The accepting side holds a copy until it knows the source has its id
  * (accept.h): the link acknowledges it once the job is released.  An ack
  * is idempotent: after a reconnect, or for a job followed after a plugin
@@ -229,15 +239,10 @@ void rjob_accept_queue (struct rjob *job, struct tlink *l)
  */
 void rjob_acknowledge (struct rjob *job, struct tlink *l)
 {
-    json_t *id;
-
     if (job->acked || job->hold || !job->remote_id || job->want_R || job->inactive
         || !link_accepts (l))
         return;
-    if (!(id = json_integer (job->remote_id))
-        || json_array_append_new (job->list->acks, id) < 0)
-        return;  // out of memory: tried again on the next start
-    job->acked = true;
+    job->acked = id_queue (job, job->list->acks);
 }
 
 /* A grant, like an ack, is idempotent: sent again after a reconnect
@@ -246,14 +251,9 @@ void rjob_acknowledge (struct rjob *job, struct tlink *l)
  */
 void rjob_grant (struct rjob *job, struct tlink *l)
 {
-    json_t *id;
-
     if (!job->grant || job->grant_sent || !job->remote_id || job->inactive)
         return;
-    if (!(id = json_integer (job->remote_id))
-        || json_array_append_new (job->list->grants, id) < 0)
-        return;  // out of memory: tried again on the next start
-    job->grant_sent = true;
+    job->grant_sent = id_queue (job, job->list->grants);
 }
 
 /* One one-way message of the ids in 'ids' to 'topic', then 'ids' empty.
