@@ -147,10 +147,34 @@ static int accepting_count (const struct policy_input *in)
     return n;
 }
 
-/* With fewer than two accepting targets, the job goes as earliest_start
- * for good (route_note() says so once).  Otherwise a round of siblings:
- * the targets are never marked tried, a round may offer the job to a
- * target of an earlier one.
+/* With fewer than two accepting targets, a siblings request goes as
+ * earliest_start for good (route_note() says so once): return true.
+ */
+static bool siblings_fall_back (struct route *r, const struct policy_input *in)
+{
+    int n = accepting_count (in);
+    char note[256];
+
+    if (n >= 2)
+        return false;
+    if (r->attempt == 0) {
+        snprintf (note,
+                  sizeof (note),
+                  "%s: %d target%s accept%s sibling jobs, fewer than two:"
+                  " delegated as earliest_start",
+                  r->value,
+                  n,
+                  n == 1 ? "" : "s",
+                  n == 1 ? "s" : "");
+        free (r->note);
+        r->note = strdup (note);
+    }
+    r->req.policy = POLICY_EARLIEST_START;
+    return true;
+}
+
+/* A round of siblings: the targets are never marked tried, a round may
+ * offer the job to a target of an earlier one.
  */
 static enum route_result choose_siblings (struct route *r,
                                           struct policy_input *in,
@@ -158,32 +182,7 @@ static enum route_result choose_siblings (struct route *r,
                                           size_t size)
 {
     flux_error_t error;
-    int n = accepting_count (in);
-    int i;
 
-    if (n < 2) {
-        if (r->attempt == 0) {
-            char note[256];
-            snprintf (note,
-                      sizeof (note),
-                      "%s: %d target%s accept%s sibling jobs, fewer than two:"
-                      " delegated as earliest_start",
-                      r->value,
-                      n,
-                      n == 1 ? "" : "s",
-                      n == 1 ? "s" : "");
-            free (r->note);
-            r->note = strdup (note);
-        }
-        r->req.policy = POLICY_EARLIEST_START;
-        if ((i = policy_choose (in, &error)) >= 0) {
-            r->tried[i] = true;
-            r->current = i;
-            return ROUTE_CHOSEN;
-        }
-        snprintf (err, size, "%s", error.text);
-        return i == POLICY_WAIT ? ROUTE_WAIT : ROUTE_NONE;
-    }
     if (r->attempt >= ROUTE_SIBLING_ROUNDS) {
         snprintf (err,
                   size,
@@ -235,9 +234,9 @@ static enum route_result choose_by_policy (struct route *r,
     }
     if (job_shape_from_jobspec (jobspec, &shape, &error) < 0)
         i = -1;
-    else if (r->req.policy == POLICY_SIBLINGS)
+    else if (r->req.policy == POLICY_SIBLINGS && !siblings_fall_back (r, &in))
         return choose_siblings (r, &in, err, size);
-    else
+    else  // siblings that fell back: earliest_start from now on
         i = policy_choose (&in, &error);
     if (i == POLICY_EXHAUSTED && (r->attempt > 0 || refused))
         list_failures (r, err, size);
