@@ -13,6 +13,14 @@
 #include "errfmt.h"
 #include "history.h"
 
+/* A target's label as an event gives it (a string, or null for a target
+ * without one), "" if none.
+ */
+static void set_label (char *buf, size_t size, json_t *label)
+{
+    snprintf (buf, size, "%s", json_is_string (label) ? json_string_value (label) : "");
+}
+
 static void take_submit (struct history *h, json_t *context)
 {
     json_int_t id = 0;
@@ -32,10 +40,7 @@ static void take_submit (struct history *h, json_t *context)
                        &attempt);
     h->remote_id = id;
     snprintf (h->uri, sizeof (h->uri), "%s", uri);
-    snprintf (h->label,
-              sizeof (h->label),
-              "%s",
-              json_is_string (label) ? json_string_value (label) : "");
+    set_label (h->label, sizeof (h->label), label);
     h->attempt = attempt;
     if (attempt > h->attempts)
         h->attempts = attempt;
@@ -89,10 +94,7 @@ static void take_sibling (struct history *h, bool revoke, json_t *context)
     s = &h->siblings[h->nsiblings++];
     s->remote_id = id;
     snprintf (s->uri, sizeof (s->uri), "%s", uri);
-    snprintf (s->label,
-              sizeof (s->label),
-              "%s",
-              json_is_string (label) ? json_string_value (label) : "");
+    set_label (s->label, sizeof (s->label), label);
 }
 
 int history_live_siblings (const struct history *h)
