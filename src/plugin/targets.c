@@ -202,7 +202,16 @@ bool targets_full (struct targets *t, struct target *tg)
     return tg->in_flight >= t->conf->targets[i].max_jobs;
 }
 
-static int accepts (struct target *tg);
+/* -1: not known (never connected), 0: no, 1: yes */
+static int accepts (struct target *tg)
+{
+    int accept = 0;
+
+    if (!tg || !tg->hello)
+        return -1;
+    (void)json_unpack (tg->hello, "{s?b}", "accept", &accept);
+    return accept;
+}
 
 /* It accepts delegated jobs and holds sibling copies (a lease). */
 static bool holds_siblings (struct target *tg)
@@ -227,17 +236,6 @@ void targets_view (struct targets *t, const char *uri, struct target_view *view)
         view->full = targets_full (t, tg);
         view->accepts = holds_siblings (tg);
     }
-}
-
-/* -1: not known (never connected), 0: no, 1: yes */
-static int accepts (struct target *tg)
-{
-    int accept = 0;
-
-    if (!tg || !tg->hello)
-        return -1;
-    (void)json_unpack (tg->hello, "{s?b}", "accept", &accept);
-    return accept;
 }
 
 const char *targets_refusal (struct targets *t,
