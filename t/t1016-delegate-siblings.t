@@ -8,6 +8,7 @@ exactly once'
 . "${DELEGATE_TEST_LIB:-$(dirname "$0")/lib}/delegate.sh"
 test_under_flux 3 "$@"
 . /usr/share/sharness/sharness.sh
+. "$DELEGATE_TEST_LIB/siblings.sh"
 
 LEASE=1
 
@@ -16,16 +17,6 @@ accepting () {
     { cat; printf '\n[delegate-accept]\n'; } | on "$1" flux config load &&
         load_plugin "$1"
 }
-# occupy the one core of the instance at URI; print the job id
-busy () {
-    on "$1" flux submit --wait-event=start sleep 300
-}
-# the copies of source job ID offered to targets, one "LABEL JOBID" per line
-siblings_of () {
-    on $A flux job eventlog --format=json "$1" |
-        jq -r 'select(.name == "delegate::sibling")
-               | "\(.context.label) \(.context.jobid)"'
-}
 # the URI of the target labelled LABEL
 uri_of () {
     case "$1" in b) echo $B ;; c) echo $C ;; d) echo $D ;; esac
@@ -33,10 +24,9 @@ uri_of () {
 # true if no copy of source job ID has a start event on its target
 # (except on LABEL, which is not asked)
 no_copy_started () {
-    siblings_of "$1" | while read label jobid; do
+    siblings_of $A "$1" | while read label jobid; do
         test "$label" = "${2-}" && continue
-        if on $(uri_of $label) flux job eventlog $jobid |
-            awk "{print \$2}" | grep -qx start; then
+        if event_names $(uri_of $label) $jobid | grep -qx start; then
             echo "copy $jobid on $label started" >&2
             exit 1
         fi
@@ -44,18 +34,11 @@ no_copy_started () {
 }
 # true once every copy of source job ID, except on LABEL, is inactive
 others_inactive () {
-    siblings_of "$1" | while read label jobid; do
+    siblings_of $A "$1" | while read label jobid; do
         test "$label" = "$2" && continue
         test "$(on $(uri_of $label) flux jobs -n -o {state} $jobid)" = INACTIVE ||
             exit 1
     done
-}
-event_count () {
-    on $A flux job eventlog "$1" | awk "{print \$2}" | grep -cx "$2"
-}
-# source job ID has N events NAME (for wait_until)
-events_are () {
-    test "$(event_count "$1" "$2")" = "$3"
 }
 # the number of jobs in flight the source counts for target LABEL
 in_flight () {
@@ -96,15 +79,15 @@ test_expect_success 'B and C busy, D free: the job runs on D, once' '
     test "$(event_context $A $id delegate::grant label)" = d &&
     test "$(event_context $A $id delegate::submit label)" = d &&
     test "$(on $A flux jobs -n -o "{annotations.user.delegate.target}" $id)" = d &&
-    test "$(event_count $id delegate::sibling)" = 3 &&
-    test "$(event_count $id delegate::revoke)" = 2 &&
+    test "$(event_count $A $id delegate::sibling)" = 3 &&
+    test "$(event_count $A $id delegate::revoke)" = 2 &&
     test "$(wc -l <one.out)" = 1
 '
 test_expect_success 'the two other copies were cancelled, none of them started' '
     wait_until 10 others_inactive $id d &&
     no_copy_started $id d &&
     for label in b c; do
-        jobid=$(siblings_of $id | awk "\$1 == \"$label\" {print \$2}") &&
+        jobid=$(copy_on $A $id $label) &&
         test "$(on $(uri_of $label) flux jobs -n -o {result} $jobid)" = CANCELED ||
         return 1
     done
@@ -122,7 +105,7 @@ test_expect_success 'the slots of the copies are given back' '
 test_expect_success 'cancel while the siblings are pending: no copy is left anywhere' '
     djob=$(busy $D) &&
     id=$(on $A flux submit --dependency=delegate:siblings true) &&
-    wait_until 10 events_are $id delegate::sibling 3 &&
+    wait_until 10 events_are $A $id delegate::sibling 3 &&
     test "$(in_flight b) $(in_flight c) $(in_flight d)" = "1 1 1" &&
     on $A flux cancel $id &&
     wait_event $A $id clean &&
@@ -132,7 +115,7 @@ test_expect_success 'cancel while the siblings are pending: no copy is left anyw
 '
 test_expect_success 'siblings:2 offers the job to two targets only' '
     id=$(on $A flux submit --dependency=delegate:siblings:2 true) &&
-    wait_until 10 events_are $id delegate::sibling 2 &&
+    wait_until 10 events_are $A $id delegate::sibling 2 &&
     on $A flux cancel $id &&
     wait_event $A $id clean
 '
@@ -162,16 +145,16 @@ test_expect_success 'twelve jobs, cores freeing at staggered times: each ran onc
         test "$(on $A flux jobs -n -o {returncode} $id)" = $((i % 4)) || return 1
     done &&
     for id in $(cat ids); do
-        test "$(event_count $id start)" = 1 &&
-        test "$(event_count $id delegate::grant)" -ge 1 || return 1
+        test "$(event_count $A $id start)" = 1 &&
+        test "$(event_count $A $id delegate::grant)" -ge 1 || return 1
     done
 '
 test_expect_success 'a grant that comes after the lease: that copy is cancelled without start, another runs the job once' '
     bjob=$(busy $B) && cjob=$(busy $C) && djob=$(busy $D) &&
     id=$(on $A flux submit --dependency=delegate:siblings \
         sh -c "echo ran >>\"\$0\"" "$PWD/late.out") &&
-    wait_until 10 events_are $id delegate::sibling 3 &&
-    bcopy=$(siblings_of $id | awk "\$1 == \"b\" {print \$2}") &&
+    wait_until 10 events_are $A $id delegate::sibling 3 &&
+    bcopy=$(copy_on $A $id b) &&
     apid=$(broker_pid $A) &&
     kill -STOP $apid &&
     on $B flux cancel $bjob &&
@@ -179,7 +162,7 @@ test_expect_success 'a grant that comes after the lease: that copy is cancelled 
     on $B flux job wait-event -t 10 $bcopy clean &&
     bjob=$(busy $B) &&
     kill -CONT $apid &&
-    wait_until 10 events_are $id delegate::grant 1 &&
+    wait_until 10 events_are $A $id delegate::grant 1 &&
     test "$(event_context $A $id delegate::grant label)" = b &&
     on $B flux job eventlog $bcopy >bcopy.log &&
     grep "did not grant this copy within its lease" bcopy.log &&
@@ -205,7 +188,7 @@ test_expect_success 'siblings with one accepting target and one plain: as earlie
     event_context $A $id delegate::siblings note >note.out &&
     grep "fewer than two: delegated as earliest_start" note.out &&
     FLUX_URI=$A flux delegate info $id | grep "^note: .*fewer than two" &&
-    test "$(event_count $id delegate::sibling)" = 0 &&
+    test "$(event_count $A $id delegate::sibling)" = 0 &&
     test -n "$(event_context $A $id delegate::submit label)"
 '
 test_expect_success 'B holds its copies in a slow prolog' '
@@ -222,9 +205,9 @@ test_expect_success 'B holds its copies in a slow prolog' '
 test_expect_success 'the granted target killed between grant and start: DelegationFailure, no copy ran' '
     id=$(on $A flux submit --dependency=delegate:siblings \
         sh -c "echo ran >>\"\$0\"" "$PWD/killed.out") &&
-    wait_until 20 events_are $id delegate::grant 1 &&
+    wait_until 20 events_are $A $id delegate::grant 1 &&
     test "$(event_context $A $id delegate::grant label)" = b &&
-    bcopy=$(siblings_of $id | awk "\$1 == \"b\" {print \$2}") &&
+    bcopy=$(copy_on $A $id b) &&
     on $B flux job wait-event -t 10 $bcopy prolog-finish &&
     kill -9 $(broker_pid $B) &&
     wait_event $A $id clean 30 &&

@@ -8,27 +8,11 @@ never granted, a copy that started is the winner'
 . "${DELEGATE_TEST_LIB:-$(dirname "$0")/lib}/delegate.sh"
 test_under_flux 2 "$@"
 . /usr/share/sharness/sharness.sh
+. "$DELEGATE_TEST_LIB/siblings.sh"
 
 LEASE=2
 OPTS="metrics-interval=0.5s link-timeout=10s lease=${LEASE}s"
 
-busy () {
-    on "$1" flux submit --wait-event=start sleep 300
-}
-event_count () {
-    on $A flux job eventlog "$1" | awk "{print \$2}" | grep -cx "$2"
-}
-events_are () {
-    test "$(event_count "$1" "$2")" = "$3"
-}
-copy_on () {
-    on $A flux job eventlog --format=json "$1" |
-        jq -r "select(.name == \"delegate::sibling\" and .context.label == \"$2\")
-               | .context.jobid" | tail -n1
-}
-event_names () {
-    on "$1" flux job eventlog "$2" | awk "{print \$2}"
-}
 targets_accept () {
     query_true $A "[.targets[] | .accept] == [true, true, true]"
 }
@@ -55,7 +39,7 @@ test_expect_success 'reloaded while its copies are pending: the first target fre
     bjob=$(busy $B) && cjob=$(busy $C) && djob=$(busy $D) &&
     id=$(on $A flux submit --dependency=delegate:siblings \
         sh -c "echo ran >>\"\$0\"" "$PWD/pending.out") &&
-    wait_until 10 events_are $id delegate::sibling 3 &&
+    wait_until 10 events_are $A $id delegate::sibling 3 &&
     reload &&
     wait_until 10 query_true $A ".delegations.offered == 1" &&
     wait_until 20 targets_accept &&
@@ -64,7 +48,7 @@ test_expect_success 'reloaded while its copies are pending: the first target fre
     test "$(job_result $A $id)" = "COMPLETED 0" &&
     test "$(event_context $A $id delegate::submit label)" = d &&
     test "$(wc -l <pending.out)" = 1 &&
-    event_names $B $(copy_on $id b) >b.names &&
+    event_names $B $(copy_on $A $id b) >b.names &&
     test_must_fail grep -x start b.names
 '
 test_expect_success 'B holds its copies in a prolog of 4 seconds' '
@@ -76,25 +60,25 @@ test_expect_success 'B holds its copies in a prolog of 4 seconds' '
 test_expect_success 'reloaded between the grant and the start: the granted copy is the winner' '
     id=$(on $A flux submit --dependency=delegate:siblings \
         sh -c "echo ran >>\"\$0\"" "$PWD/granted.out") &&
-    wait_until 10 events_are $id delegate::sibling 3 &&
+    wait_until 10 events_are $A $id delegate::sibling 3 &&
     on $B flux cancel $bjob &&
-    wait_until 10 events_are $id delegate::grant 1 &&
+    wait_until 10 events_are $A $id delegate::grant 1 &&
     test "$(event_context $A $id delegate::grant label)" = b &&
     reload &&
     wait_event $A $id clean 60 &&
     test "$(job_result $A $id)" = "COMPLETED 0" &&
     test "$(event_context $A $id delegate::submit label)" = b &&
-    test "$(event_count $id delegate::grant)" = 1 &&
+    test "$(event_count $A $id delegate::grant)" = 1 &&
     test "$(wc -l <granted.out)" = 1
 '
 test_expect_success 'reloaded while a copy asks and is not granted yet: that ask is never granted, another copy runs the job' '
     bjob=$(busy $B) &&
     id=$(on $A flux submit --dependency=delegate:siblings \
         sh -c "echo ran >>\"\$0\"" "$PWD/asked.out") &&
-    wait_until 10 events_are $id delegate::sibling 3 &&
+    wait_until 10 events_are $A $id delegate::sibling 3 &&
     on $A flux jobtap remove delegate.so &&
     on $C flux cancel $cjob &&
-    ccopy=$(copy_on $id c) &&
+    ccopy=$(copy_on $A $id c) &&
     on $C flux job wait-event -t 10 $ccopy prolog-start &&
     on $A flux jobtap load $DELEGATE_SO $OPTS &&
     on $C flux job wait-event -t 20 $ccopy clean &&
