@@ -14,6 +14,7 @@ instances are started as fdowner.'
 . "$DELEGATE_TEST_LIB/sshd.sh"
 . "$DELEGATE_TEST_LIB/multiuser.sh"
 . /usr/share/sharness/sharness.sh
+. "$DELEGATE_TEST_LIB/siblings.sh"
 
 if test "$(id -u)" != 0; then
     skip_all="needs root: it would create the users $MU_USERS (useradd),
@@ -238,30 +239,44 @@ test_expect_success 'hops: with hop-limit 2 on C, the job runs there as the gues
 '
 # A learns whether C accepts when its link connects: the plugin is
 # loaded again so that it sees C accept now
-test_expect_success 'a guest sibling job offered to B and C runs once, as the guest' '
+# A guest sibling job offered to B and C: it ran once, as the guest, on
+# one; the other copy, made as the guest too, was cancelled without start.
+# That copy has a delegate::sibling only if its target answered before
+# the grant: it is found as the one new job of the other target.
+guest_siblings () {
     n=$(grep -nF "uri = \"$B_SSH\"" $MU_DIR/A/conf/instance.toml | cut -d: -f1) &&
     sed -i "$((n - 1)),$((n + 1))d" $MU_DIR/A/conf/instance.toml &&
     on $A flux config reload &&
     FLUX_URI=$A as_owner flux jobtap remove delegate.so &&
     mu_load_plugin $A &&
     wait_until 20 query_true $A "[.targets[] | .accept] == [true, true]" &&
+    job_ids $B >b.before && job_ids $C >c.before &&
     id=$(FLUX_URI=$A as_guest flux submit --dependency=delegate:siblings id -u) &&
     on $A flux job wait-event -t 60 $id clean &&
     FLUX_URI=$A as_guest flux job attach $id >sib.out &&
     test "$(cat sib.out)" = "$(mu_uid $MU_GUEST)" &&
     on $A flux job eventlog --format=json $id >sib.events &&
-    test "$(jq -r "select(.name == \"delegate::sibling\") | .context.label" sib.events |
-        sort | tr "\n" " ")" = "b c " &&
     winner=$(remote_jobid $A $id) &&
     wlabel=$(event_context $A $id delegate::submit label) &&
-    if test $wlabel = b; then W=$B L=$C llabel=c; else W=$C L=$B llabel=b; fi &&
+    if test $wlabel = b
+    then W=$B wl=b L=$C ll=c
+    else W=$C wl=c L=$B ll=b
+    fi &&
+    test "$(new_jobs $W $wl.before)" = "$(flux job id --to=f58 $winner)" &&
     test "$(on $W flux jobs -n -o {userid} $winner)" = "$(mu_uid $MU_GUEST)" &&
-    rid=$(jq -r "select(.name == \"delegate::sibling\" and .context.label == \"$llabel\")
-                 | .context.jobid" sib.events) &&
+    test "$(jq -r "select(.name == \"delegate::revoke\") | .context.label" sib.events)" = $ll &&
+    wait_until 30 has_new_job $L $ll.before &&
+    rid=$(new_jobs $L $ll.before) &&
     test "$(on $L flux jobs -n -o {userid} $rid)" = "$(mu_uid $MU_GUEST)" &&
     on $L flux job wait-event -t 30 $rid clean &&
     test "$(on $L flux jobs -n -o {result} $rid)" = CANCELED &&
     ! on $L flux job eventlog $rid | awk "{print \$2}" | grep -qx start
+}
+test_expect_success 'a guest sibling job offered to B and C runs once, as the guest' '
+    guest_siblings || {
+        sed "s/^/# /" sib.events >&5 2>/dev/null
+        false
+    }
 '
 test_expect_success 'stop C (delegation tests)' '
     mu_stop C

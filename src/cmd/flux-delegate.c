@@ -212,7 +212,8 @@ static void finish_outcome (struct info *in, json_t *context)
 }
 
 /* delegate::sibling adds a copy; delegate::grant and ::revoke say what
- * became of it.
+ * became of it.  A copy revoked before its target answered has no
+ * delegate::sibling and no id: its revoke adds it.
  */
 static void info_sibling (struct info *in, const char *name, json_t *context)
 {
@@ -232,36 +233,41 @@ static void info_sibling (struct info *in, const char *name, json_t *context)
                        &id,
                        "note",
                        &note);
-    if (!strcmp (name, "delegate::sibling")) {
-        if (json_array_append_new (in->siblings,
-                                   json_pack ("{s:s s:s s:I s:s}",
-                                              "name",
-                                              json_is_string (label)
-                                                  ? json_string_value (label)
-                                                  : uri,
-                                              "uri",
-                                              uri,
-                                              "jobid",
-                                              id,
-                                              "fate",
-                                              "offered"))
-            < 0)
-            die ("out of memory");
-        return;
-    }
-    json_array_foreach (in->siblings, i, s)
-    {
-        json_int_t sid = 0;
-        const char *suri = "";
-        (void)json_unpack (s, "{s:I s:s}", "jobid", &sid, "uri", &suri);
-        if (sid == id && !strcmp (suri, uri)) {
-            json_t *fate = !strcmp (name, "delegate::grant")
-                               ? json_string ("granted")
-                               : json_sprintf ("revoked: %s", note);
-            if (!fate || json_object_set_new (s, "fate", fate) < 0)
-                die ("out of memory");
+    json_t *fate = NULL;
+
+    if (!strcmp (name, "delegate::sibling"))
+        fate = json_string ("offered");
+    else {
+        fate = !strcmp (name, "delegate::grant") ? json_string ("granted")
+                                                 : json_sprintf ("revoked: %s", note);
+        json_array_foreach (in->siblings, i, s)
+        {
+            json_int_t sid = 0;
+            const char *suri = "";
+            (void)json_unpack (s, "{s:I s:s}", "jobid", &sid, "uri", &suri);
+            if (id && sid == id && !strcmp (suri, uri)) {
+                if (!fate || json_object_set_new (s, "fate", fate) < 0)
+                    die ("out of memory");
+                return;
+            }
         }
+        /* no delegate::sibling: revoked before its target answered */
     }
+    if (!fate
+        || json_array_append_new (in->siblings,
+                                  json_pack ("{s:s s:s s:I s:o}",
+                                             "name",
+                                             json_is_string (label)
+                                                 ? json_string_value (label)
+                                                 : uri,
+                                             "uri",
+                                             uri,
+                                             "jobid",
+                                             id,
+                                             "fate",
+                                             fate))
+               < 0)
+        die ("out of memory");
 }
 
 /* Print a failed attempt, or take in what an event says of the job.
@@ -370,7 +376,7 @@ static void print_siblings (struct info *in)
                            &fate);
         printf ("  %-12s %-12s %s\n      %s\n",
                 name,
-                f58 (id, buf, sizeof (buf)),
+                id ? f58 (id, buf, sizeof (buf)) : "-",
                 fate,
                 uri);
     }

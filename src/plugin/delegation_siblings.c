@@ -155,14 +155,25 @@ static void next_round (struct delegation *d)
 }
 
 /* Copy 'c' is out of the running: it ended or failed by itself, or it
- * is revoked ('cancel': its remote job is cancelled, with 'note').
+ * is revoked ('cancel': its remote job is cancelled, with 'note').  A
+ * copy revoked before its target answered has no id yet: the link
+ * cancels it when the answer comes (rjob.h), and the event says so.
  */
 static void copy_out (struct delegation *d,
                       struct rcopy *c,
                       const char *note,
                       bool cancel)
 {
-    post_copy_event (d, "delegate::revoke", c, note);
+    char why[1100];  // the notes given are of 1024 bytes at most
+
+    snprintf (why,
+              sizeof (why),
+              "%s%s",
+              note,
+              cancel && !c->remote_id
+                  ? " (before its target answered: cancelled there once it does)"
+                  : "");
+    post_copy_event (d, "delegate::revoke", c, why);
     copy_drop (c, cancel ? note : NULL);
     copy_remove (c);
 }
