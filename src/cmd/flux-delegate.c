@@ -211,17 +211,33 @@ static void finish_outcome (struct info *in, json_t *context)
              WIFSIGNALED (status) ? WTERMSIG (status) : WEXITSTATUS (status));
 }
 
+/* The copy of a sibling job with remote 'id' on 'uri', if listed. */
+static json_t *sibling_find (struct info *in, json_int_t id, const char *uri)
+{
+    size_t i;
+    json_t *s;
+
+    json_array_foreach (in->siblings, i, s)
+    {
+        json_int_t sid = 0;
+        const char *suri = "";
+        (void)json_unpack (s, "{s:I s:s}", "jobid", &sid, "uri", &suri);
+        if (id && sid == id && !strcmp (suri, uri))
+            return s;
+    }
+    return NULL;
+}
+
 /* delegate::sibling adds a copy; delegate::grant and ::revoke say what
- * became of it.  A copy revoked before its target answered has no
- * delegate::sibling and no id: its revoke adds it.
+ * became of it.  A copy without an id (refused, or revoked before its
+ * target answered) has no delegate::sibling: its revoke adds it.
  */
 static void info_sibling (struct info *in, const char *name, json_t *context)
 {
     const char *uri = "", *note = "";
     json_t *label = NULL;
     json_int_t id = 0;
-    size_t i;
-    json_t *s;
+    json_t *fate, *s;
 
     (void)json_unpack (context,
                        "{s?s s?o s?I s?s}",
@@ -233,40 +249,32 @@ static void info_sibling (struct info *in, const char *name, json_t *context)
                        &id,
                        "note",
                        &note);
-    json_t *fate = NULL;
-
     if (!strcmp (name, "delegate::sibling"))
         fate = json_string ("offered");
-    else {
-        fate = !strcmp (name, "delegate::grant") ? json_string ("granted")
-                                                 : json_sprintf ("revoked: %s", note);
-        json_array_foreach (in->siblings, i, s)
-        {
-            json_int_t sid = 0;
-            const char *suri = "";
-            (void)json_unpack (s, "{s:I s:s}", "jobid", &sid, "uri", &suri);
-            if (id && sid == id && !strcmp (suri, uri)) {
-                if (!fate || json_object_set_new (s, "fate", fate) < 0)
-                    die ("out of memory");
-                return;
-            }
-        }
-        /* no delegate::sibling: revoked before its target answered */
+    else if (!strcmp (name, "delegate::grant"))
+        fate = json_string ("granted");
+    else
+        fate = json_sprintf ("revoked: %s", note);
+    if (!fate)
+        die ("out of memory");
+    if (strcmp (name, "delegate::sibling") && (s = sibling_find (in, id, uri))) {
+        if (json_object_set_new (s, "fate", fate) < 0)
+            die ("out of memory");
+        return;
     }
-    if (!fate
-        || json_array_append_new (in->siblings,
-                                  json_pack ("{s:s s:s s:I s:o}",
-                                             "name",
-                                             json_is_string (label)
-                                                 ? json_string_value (label)
-                                                 : uri,
-                                             "uri",
-                                             uri,
-                                             "jobid",
-                                             id,
-                                             "fate",
-                                             fate))
-               < 0)
+    if (json_array_append_new (in->siblings,
+                               json_pack ("{s:s s:s s:I s:o}",
+                                          "name",
+                                          json_is_string (label)
+                                              ? json_string_value (label)
+                                              : uri,
+                                          "uri",
+                                          uri,
+                                          "jobid",
+                                          id,
+                                          "fate",
+                                          fate))
+        < 0)
         die ("out of memory");
 }
 
