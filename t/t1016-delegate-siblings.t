@@ -212,6 +212,23 @@ test_expect_success 'a target that answers after another copy was granted: its c
     test "$(wc -l <paused.out)" = 1 &&
     djob=$(busy $D)
 '
+test_expect_success 'a copy refused by its target: revoked saying why, listed as "-"; another runs the job' '
+    printf "[delegate-accept]\nallow-origins = [\"login9\"]\n" | on $C flux config load &&
+    test_when_finished "printf \"[delegate-accept]\n\" | on $C flux config load" &&
+    id=$(on $A flux submit --dependency=delegate:siblings true) &&
+    wait_until 10 events_are $A $id delegate::revoke 1 &&
+    on $A flux job eventlog --format=json $id >refused.events &&
+    jq -r "select(.name == \"delegate::revoke\")
+           | \"\(.context.label) \(.context.jobid) \(.context.note)\"" refused.events >refused.out &&
+    grep "^c null .*is not in delegate-accept.allow-origins$" refused.out &&
+    FLUX_URI=$A flux delegate info $id >refused.info &&
+    grep "^  c  *-  *revoked: .*allow-origins" refused.info &&
+    on $D flux cancel $djob &&
+    wait_event $A $id clean &&
+    test "$(job_result $A $id)" = "COMPLETED 0" &&
+    test "$(event_context $A $id delegate::submit label)" = d &&
+    djob=$(busy $D)
+'
 test_expect_success 'start a plain target P' '
     start_instance P
 '

@@ -154,28 +154,35 @@ static void next_round (struct delegation *d)
         delegation_prepare (d);
 }
 
-/* Copy 'c' is out of the running: it ended or failed by itself, or it
- * is revoked ('cancel': its remote job is cancelled, with 'note').  A
- * copy revoked before its target answered has no id yet: the link
- * cancels it when the answer comes (rjob.h), and the event says so.
+/* Copy 'c' is out of the running, as 'note' says: it ended or failed by
+ * itself, or it is revoked (its remote job cancelled with 'cancel').
  */
 static void copy_out (struct delegation *d,
                       struct rcopy *c,
                       const char *note,
-                      bool cancel)
+                      const char *cancel)
 {
-    char why[1100];  // the notes given are of 1024 bytes at most
-
-    snprintf (why,
-              sizeof (why),
-              "%s%s",
-              note,
-              cancel && !c->remote_id
-                  ? " (before its target answered: cancelled there once it does)"
-                  : "");
-    post_copy_event (d, "delegate::revoke", c, why);
-    copy_drop (c, cancel ? note : NULL);
+    post_copy_event (d, "delegate::revoke", c, note);
+    copy_drop (c, cancel);
     copy_remove (c);
+}
+
+/* Copy 'c' goes because another won ('why').  One revoked before its
+ * target answered has no id yet: the link cancels it when the answer
+ * comes (rjob.h), and the event says so.
+ */
+static void copy_revoke (struct delegation *d, struct rcopy *c, const char *why)
+{
+    char note[600];  // 'why' is of 512 bytes at most
+
+    snprintf (note,
+              sizeof (note),
+              "%s%s",
+              why,
+              c->remote_id
+                  ? ""
+                  : " (before its target answered: cancelled there once it does)");
+    copy_out (d, c, note, why);
 }
 
 /* The first ask: it may start; every other copy goes.
@@ -186,7 +193,7 @@ static void grant (struct delegation *d, struct rcopy *c)
     struct rcopy *o;
 
     if (link_grant (copy_link (c), d->id) < 0) {
-        copy_out (d, c, "cannot send the grant", true);
+        copy_out (d, c, "cannot send the grant", "cannot send the grant");
         next_round (d);
         return;
     }
@@ -196,7 +203,7 @@ static void grant (struct delegation *d, struct rcopy *c)
     post_copy_event (d, "delegate::grant", c, NULL);
     snprintf (note, sizeof (note), "the copy on %s was granted", copy_uri (c));
     while ((o = c->next))
-        copy_out (d, o, note, true);
+        copy_revoke (d, o, note);
 }
 
 /* Copy 'c' started: it is the job's copy from now on.
@@ -210,7 +217,7 @@ static void won (struct delegation *d, struct rcopy *c)
     copy_make_current (c);
     snprintf (note, sizeof (note), "the job started on %s", copy_uri (c));
     while ((o = c->next))
-        copy_out (d, o, note, true);
+        copy_revoke (d, o, note);
     d->round = false;
     d->recovering = false;
     c->slot = false;  // the delegation's slot from now on (PENDING)
@@ -274,11 +281,11 @@ static void copy_event (struct delegation *d, struct rcopy *c, json_t *entry, bo
                   type,
                   *note ? ": " : "",
                   note);
-        copy_out (d, c, why, false);
+        copy_out (d, c, why, NULL);
         next_round (d);
     } else if (!strcmp (name, "clean")) {
         snprintf (why, sizeof (why), "on %s: ended without starting", copy_uri (c));
-        copy_out (d, c, why, false);
+        copy_out (d, c, why, NULL);
         next_round (d);
     }
 }
@@ -306,7 +313,7 @@ void siblings_report (struct delegation *d,
                       "%s: %s",
                       copy_uri (c),
                       rep->text ? rep->text : "failed");
-            copy_out (d, c, why, true);
+            copy_out (d, c, why, why);
             next_round (d);
             break;
         case LINK_EVENT:
