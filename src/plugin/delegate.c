@@ -366,23 +366,19 @@ static int exception_cb (flux_plugin_t *p,
                          void *arg)
 {
     struct delegation *d = job_delegation (p);
-    const char *type = "exception";
-    const char *note = NULL;
-    int severity = 0;
+    json_t *context;
+    const char *type, *note;
+    int severity;
 
     if (flux_plugin_arg_unpack (args,
                                 FLUX_PLUGIN_ARG_IN,
-                                "{s:{s:{s?s s?i s?s}}}",
+                                "{s:{s:o}}",
                                 "entry",
                                 "context",
-                                "type",
-                                &type,
-                                "severity",
-                                &severity,
-                                "note",
-                                &note)
+                                &context)
         < 0)
         return 0;
+    delegation_exception_parse (context, &type, &severity, &note);
     if (d)
         delegation_exception (d, type, severity, note);
     else if (severity == 0)  // a copy held for its grant ends there

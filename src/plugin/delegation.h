@@ -94,6 +94,13 @@ void delegation_exception (struct delegation *d,
                            const char *type,
                            int severity,
                            const char *note);
+/* The type, severity and note of an exception event's context, the
+ * source job's or a remote job's (the defaults: "exception", 0, "").
+ */
+void delegation_exception_parse (json_t *context,
+                                 const char **type,
+                                 int *severity,
+                                 const char **note);
 
 /* State name, for logs and queries.
  */

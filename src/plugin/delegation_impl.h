@@ -182,13 +182,6 @@ int delegation_lookup_key (struct delegation *d,
                            const char *ns,
                            const char *key,
                            host_lookup_f cb);
-/* The type, severity and note of a remote exception's context (the
- * defaults: "exception", 0, "").
- */
-void delegation_exception_parse (json_t *context,
-                                 const char **type,
-                                 int *severity,
-                                 const char **note);
 /* A link report about this job's current copy.
  */
 void delegation_report (struct delegation *d, const struct link_report *rep);
