@@ -153,7 +153,7 @@ test_expect_success PLAIN_TARGETS 'a submission whose answer was lost: failover 
     targets_toml c=$C_SSH b=$B_SSH >ssh-targets.toml &&
     on $A flux config load ssh-targets.toml &&
     wait_until 10 query_true $A ".targets[] | select(.label == \"c\") | .metrics" &&
-    on $C flux jobs -a -n -o {id} >c.before &&
+    job_ids $C >c.before &&
     kill -STOP $C_PID &&
     test_when_finished "kill -CONT $C_PID" &&
     lost=$(on $A flux submit --dependency=delegate:assign:0 true) &&
@@ -170,8 +170,8 @@ test_expect_success PLAIN_TARGETS 'a submission whose answer was lost: failover 
 '
 # C lists a job it did not list before (its id in rid), and it is clean
 new_job_on_C_clean () {
-    on $C flux jobs -a -n -o {id} >c.after &&
-    rid=$(grep -vxFf c.before c.after) &&
+    rid=$(new_jobs $C c.before) &&
+    test -n "$rid" &&
     on $C flux job wait-event -t 0.2 $rid clean 2>/dev/null
 }
 test_expect_success PLAIN_TARGETS 'when C answers again, the orphan is found and cancelled' '

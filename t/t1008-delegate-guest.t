@@ -35,7 +35,7 @@ test_expect_success 'start source A and target B; B is target b' '
     targets_toml b=$B >targets.toml &&
     printf "[exec.testexec]\nallow-guests = true\n" >>targets.toml &&
     on $A flux config load targets.toml &&
-    on $B flux jobs -a -n -o {id} >b.before
+    job_ids $B >b.before
 '
 test_expect_success 'a guest job that asks for no delegation runs locally' '
     id=$(submit_as_guest -S system.exec.test.run_duration=0.1s true) &&
@@ -58,7 +58,7 @@ guest_refused "-S system.delegate=POLICY" -S system.delegate=round_robin
 guest_refused "-S system.delegate=assign:0" -S system.delegate=assign:0
 
 test_expect_success PLAIN_TARGETS 'no guest job reached the target' '
-    on $B flux jobs -a -n -o {id} >b.after &&
+    job_ids $B >b.after &&
     test_cmp b.before b.after
 '
 test_expect_success 'the owner delegates as before' '

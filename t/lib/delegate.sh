@@ -31,6 +31,12 @@
 #   load_plugin URI [KEY=VAL]    load delegate.so into instance URI
 #   remote_jobid URI SRCID       the remote id from delegate::submit
 #   event_context URI ID EVENT KEY   a key of an event's context
+#   job_ids URI                  the ids of all jobs of the instance at URI
+#                                (all users, all states), sorted: to find
+#                                later the copies a target made meanwhile
+#   new_jobs URI FILE            the ids of its jobs that are not in FILE
+#                                (a job_ids list)
+#   has_new_job URI FILE         true if it has a job not in FILE
 #   wait_event URI ID EVENT [SECS]   wait for an event (default 30s)
 #   targets_toml LABEL=URI...    print [[delegate]] tables (=URI: no label)
 #   submit_as USERID URI ARGS... submit 'flux run --dry-run ARGS' to the
@@ -158,6 +164,18 @@ broker_pid () {
 event_context () {
     on "$1" flux job eventlog --format=json "$2" |
         jq -r "select(.name == \"$3\") | .context.$4" | head -n1
+}
+
+job_ids () {
+    on "$1" flux jobs -a -A -n -o {id} | sort
+}
+
+new_jobs () {
+    job_ids "$1" | comm -13 "$2" -
+}
+
+has_new_job () {
+    test -n "$(new_jobs "$1" "$2")"
 }
 
 remote_jobid () {

@@ -12,10 +12,6 @@
 #   siblings_of URI ID           the copies of source job ID, one "LABEL
 #                                JOBID" per line (its delegate::sibling)
 #   copy_on URI ID LABEL         the id of its (last) copy on target LABEL
-#   job_ids URI                  the ids of all jobs of the instance at URI
-#                                (all users), one per line, sorted
-#   new_jobs URI FILE            the ids of its jobs that are not in FILE
-#   has_new_job URI FILE         true if it has a job not in FILE
 
 busy () {
     on "$1" flux submit --wait-event=start sleep 300
@@ -41,16 +37,4 @@ siblings_of () {
 
 copy_on () {
     siblings_of "$1" "$2" | awk -v l="$3" '$1 == l {print $2}' | tail -n1
-}
-
-job_ids () {
-    on "$1" flux jobs -a -A -n -o {id} | sort
-}
-
-new_jobs () {
-    job_ids "$1" | comm -13 "$2" -
-}
-
-has_new_job () {
-    test -n "$(new_jobs "$1" "$2")"
 }
